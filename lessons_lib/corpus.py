@@ -246,7 +246,8 @@ def load_text_file(path: str | Path, *, seed: int = 0) -> Corpus:
 def load_polarity() -> tuple[list[str], list[int]]:
     """The labelled movie-review sentences bundled with gensim: texts and labels (1 positive, 0 negative)."""
     texts, labels = [], []
-    for line in data_path("polarity").read_text(encoding="utf-8").splitlines():
+    # The file is Windows-1252, not UTF-8 (its dashes and accented letters say so).
+    for line in data_path("polarity").read_text(encoding="cp1252").splitlines():
         label, _, text = line.partition(" ")
         if label not in ("__label__pos", "__label__neg"):
             raise ValueError(f"unexpected label {label!r} in the polarity file")
