@@ -1,0 +1,61 @@
+"""Wall time and peak memory of a full run of every notebook (`make bench`).
+
+Each notebook runs in a fresh child process, executed by nbclient in a fresh kernel; the peak
+resident memory of the kernel is read from getrusage(RUSAGE_CHILDREN) of that child process.
+Targets: each notebook <= 60 s and <= 1 GB on 2 CPU cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LIMIT_SECONDS, LIMIT_MB = 60, 1024
+
+
+def run_one(path: Path) -> dict:
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    seconds = time.perf_counter() - start
+    # ru_maxrss is in KiB on Linux: the largest waited-for descendant, i.e. the kernel.
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"notebook": path.name, "seconds": round(seconds, 1), "peak_mb": round(peak_mb)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb")
+    parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(run_one(args.one)))
+        return 0
+    paths = args.notebooks or sorted((ROOT / "notebooks").glob("*.ipynb"))
+    rows = []
+    for path in paths:
+        done = subprocess.run([sys.executable, __file__, "--one", str(path)], capture_output=True, text=True)
+        if done.returncode:
+            print(done.stderr[-3000:], file=sys.stderr)
+            raise SystemExit(f"{path.name} failed to run")
+        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        print(f"ran {path.name}: {rows[-1]['seconds']} s, {rows[-1]['peak_mb']} MB", file=sys.stderr)
+    print("| notebook | wall time (s) | peak memory (MB) | within 60 s / 1 GB |")
+    print("|---|---:|---:|:---:|")
+    for row in rows:
+        ok = row["seconds"] <= LIMIT_SECONDS and row["peak_mb"] <= LIMIT_MB
+        print(f"| {row['notebook']} | {row['seconds']} | {row['peak_mb']} | {'yes' if ok else 'NO'} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
