@@ -198,3 +198,10 @@ def load_checkpoint(directory: str | Path) -> tuple[dict[str, Tensor], dict, dic
     meta_path = directory / METADATA_FILE
     metadata = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
     return state, config, metadata
+
+
+def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
+    """Number of parameters (shared ones, such as tied embeddings, counted once)."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
