@@ -3,11 +3,15 @@
 The basic tokenizer cleans the text, optionally lower-cases and strips accents, splits off
 punctuation and puts a space around every CJK ideograph (so Chinese is read one character at a
 time). WordPiece then cuts each word into the longest pieces found in the vocabulary; a piece
-that continues a word is written with a leading ``##``.
+that continues a word is written with a leading ``##``. Special tokens ([CLS], [SEP], [MASK],
+[PAD], [UNK]) written in the text are never cut, even when glued to a word. An empty text has no
+tokens; a text that is not a ``str`` is a ``TypeError``.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -58,7 +62,25 @@ def _check_text(text: object) -> str:
 def basic_tokenize(text: str, *, lowercase: bool = True, never_split: Iterable[str] = SPECIAL_TOKENS) -> list[str]:
     """BERT's basic tokenizer: clean, lower-case and strip accents, split punctuation and CJK."""
     _check_text(text)
-    keep = set(never_split)
+    keep = frozenset(t for t in never_split if t)
+    if not keep:
+        return _basic_words(text, lowercase, keep)
+    # Special tokens are cut out of the raw text first, so "[CLS]hello" keeps its "[CLS]" whole
+    # (re.split with a capturing group puts the matches at the odd positions).
+    words = []
+    for i, part in enumerate(_special_pattern(keep).split(text)):
+        words.extend([part] if i % 2 else _basic_words(part, lowercase, keep))
+    return words
+
+
+@functools.lru_cache(maxsize=16)
+def _special_pattern(tokens: frozenset[str]) -> re.Pattern[str]:
+    # Longest first, so that a special token that starts another one never cuts it short.
+    alternatives = sorted(tokens, key=lambda t: (-len(t), t))
+    return re.compile("(" + "|".join(map(re.escape, alternatives)) + ")")
+
+
+def _basic_words(text: str, lowercase: bool, keep: frozenset[str]) -> list[str]:
     # Clean: drop NUL, U+FFFD and control characters; every whitespace becomes a space.
     cleaned = []
     for ch in text:
@@ -66,8 +88,9 @@ def basic_tokenize(text: str, *, lowercase: bool = True, never_split: Iterable[s
         if cp == 0 or cp == 0xFFFD or _is_control(ch):
             continue
         cleaned.append(" " if _is_whitespace(ch) else f" {ch} " if _is_cjk(cp) else ch)
+    # NFC makes the same character typed two ways ("e" + U+0301 or "é") one string.
     words = []
-    for word in "".join(cleaned).split():
+    for word in unicodedata.normalize("NFC", "".join(cleaned)).split():
         if word in keep:
             words.append(word)
             continue
@@ -129,23 +152,30 @@ class WordPieceTokenizer:
             raise ValueError("vocab must be a non-empty list of non-empty strings")
         if unk_token not in tokens:
             raise ValueError(f"vocab must contain the unk_token {unk_token!r}")
+        if not isinstance(lowercase, bool):
+            raise TypeError(f"lowercase must be True or False, got {lowercase!r}")
         self._tokens = tokens
         # A repeated line in a vocab.txt keeps its last id, as BERT's loader does.
         self._ids = {t: i for i, t in enumerate(tokens)}
         self.lowercase = lowercase
         self.unk_token = unk_token
-        self._specials = [t for t in SPECIAL_TOKENS if t in self._ids]
+        # Special tokens of this vocabulary: never cut by the basic tokenizer.
+        self._specials = [t for t in dict.fromkeys((*SPECIAL_TOKENS, unk_token)) if t in self._ids]
 
     # -- loading and saving -------------------------------------------------------------------
     @classmethod
     def from_vocab_file(cls, path: str | Path, *, lowercase: bool = True) -> WordPieceTokenizer:
         """Load a BERT ``vocab.txt`` (one token per line; the line number is the id)."""
+        if not isinstance(path, str | Path) and not hasattr(path, "read_text"):
+            raise TypeError(f"path must be a str or a path, got {type(path).__name__}")
         path = Path(str(path))
         if not path.is_file():
-            raise FileNotFoundError(f"path {str(path)!r} is not a vocabulary file (it does not exist)")
+            raise FileNotFoundError(f"path {str(path)!r} is not a vocabulary file (no such file)")
         tokens = path.read_text(encoding="utf-8").split("\n")
         if tokens and tokens[-1] == "":
             tokens.pop()
+        if not tokens:
+            raise ValueError(f"path {str(path)!r} is an empty vocabulary file")
         return cls([t.rstrip("\r") for t in tokens], lowercase=lowercase)
 
     def save_vocab(self, path: str | Path) -> Path:
@@ -177,16 +207,24 @@ class WordPieceTokenizer:
             raise ValueError(f"vocab_size must be an int > {len(SPECIAL_TOKENS)}, got {vocab_size!r}")
         if not isinstance(min_frequency, int) or min_frequency < 1:
             raise ValueError(f"min_frequency must be a positive int, got {min_frequency!r}")
-        if isinstance(texts, str):
-            raise TypeError("texts must be an iterable of strings, not a single string")
+        if isinstance(texts, str) or not isinstance(texts, Iterable):
+            raise TypeError(f"texts must be an iterable of strings (not a single str), got {type(texts).__name__}")
         word_counts: Counter[str] = Counter()
         for text in texts:
-            word_counts.update(basic_tokenize(_check_text(text), lowercase=lowercase, never_split=()))
-        if not word_counts:
-            raise ValueError("texts must contain at least one word")
+            if not isinstance(text, str):
+                raise TypeError(f"texts must hold only str, got a {type(text).__name__}")
+            word_counts.update(basic_tokenize(text, lowercase=lowercase, never_split=()))
         words = sorted(w for w in word_counts if len(w) <= MAX_CHARS_PER_WORD)
+        if not words:
+            raise ValueError("texts must contain at least one word")
         merger = _Merger([[w[0]] + ["##" + c for c in w[1:]] for w in words], [word_counts[w] for w in words])
+        # Start from every character seen (as a word start "c" or a continuation "##c").
         vocab = list(SPECIAL_TOKENS) + sorted(merger.piece_counts)
+        if len(vocab) > vocab_size:
+            raise ValueError(
+                f"vocab_size must be at least {len(vocab)} for these texts "
+                f"({len(SPECIAL_TOKENS)} special tokens + {len(vocab) - len(SPECIAL_TOKENS)} characters), got {vocab_size}"
+            )
         known = set(vocab)
         bar = tqdm(total=max(vocab_size - len(vocab), 0), desc="training WordPiece", disable=not show_progress)
         while len(vocab) < vocab_size:
@@ -211,20 +249,24 @@ class WordPieceTokenizer:
         return basic_tokenize(text, lowercase=self.lowercase, never_split=self._specials)
 
     def tokenize(self, text: str) -> list[str]:
-        """Text -> WordPiece tokens (no [CLS]/[SEP] added)."""
+        """Text -> WordPiece tokens (no [CLS]/[SEP] added); an empty text gives []."""
         return [p for word in self.basic_tokenize(text) for p in wordpiece(word, self._ids, self.unk_token)]
 
     def encode(self, text: str) -> list[int]:
         """Text -> token ids (no special tokens added)."""
         return self.convert_tokens_to_ids(self.tokenize(text))
 
-    def decode(self, ids: Iterable[int]) -> str:
+    def decode(self, ids: Iterable[int], *, skip_special_tokens: bool = False) -> str:
         """Token ids -> text: ``##`` pieces joined to the piece before them, words separated by spaces."""
         tokens = self.convert_ids_to_tokens(ids)
+        if skip_special_tokens:
+            tokens = [t for t in tokens if t not in self._specials]
         return " ".join(tokens).replace(" ##", "").strip()
 
     def convert_tokens_to_ids(self, tokens: Iterable[str]) -> list[int]:
         """Tokens -> ids; an unknown token gets the [UNK] id."""
+        if isinstance(tokens, str) or not isinstance(tokens, Iterable):
+            raise TypeError(f"tokens must be an iterable of str (not a single str), got {type(tokens).__name__}")
         unk = self._ids[self.unk_token]
         return [self._ids.get(t, unk) for t in tokens]
 
