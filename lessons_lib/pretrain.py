@@ -1,0 +1,143 @@
+"""Pre-train the shipped checkpoints: ``python -m lessons_lib.pretrain bert [--steps N] [--out DIR] [--resume]``.
+
+The run is deterministic (seeded data order, masks and dropout) and resumable: every
+``--save-every`` steps it writes its full state under ``DIR/resume/``, and ``--resume`` continues
+from there to the same final weights as an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import shlex
+import sys
+import time
+from importlib.resources import files
+from pathlib import Path
+
+import torch
+
+from lessons_lib.bert import BertConfig, BertForPreTraining
+from lessons_lib.corpus import load_corpus
+from lessons_lib.pretraining import PretrainingStream, evaluate_pretraining, pretraining_loss
+from lessons_lib.tokenizer import WordPieceTokenizer
+from lessons_lib.training import (
+    count_parameters,
+    load_checkpoint,
+    save_checkpoint,
+    seed_everything,
+    train_loop,
+    warmup_linear_schedule,
+)
+
+SHIPPED_BERT = Path(str(files("lessons_lib"))) / "checkpoints" / "bert-tiny"
+
+
+def load_pretrained_bert(directory: str | Path = SHIPPED_BERT) -> tuple[BertForPreTraining, WordPieceTokenizer, dict]:
+    """The shipped tiny BERT (or another checkpoint directory): model, its tokenizer, its metadata."""
+    state, config, metadata = load_checkpoint(directory)
+    model = BertForPreTraining(BertConfig(**config))
+    model.load_state_dict(state)
+    tokenizer = WordPieceTokenizer.from_vocab_file(Path(directory) / "vocab.txt")
+    return model.eval(), tokenizer, metadata
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m lessons_lib.pretrain", description=__doc__.splitlines()[0])
+    parser.add_argument("model", choices=["bert"], help="which model to pre-train")
+    parser.add_argument("--steps", type=int, default=2400, help="optimisation steps (default 2400)")
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--max-len", type=int, default=64, help="tokens per sentence pair, with [CLS] and [SEP]s")
+    parser.add_argument("--vocab-size", type=int, default=6000)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--save-every", type=int, default=200, help="steps between resumable snapshots")
+    parser.add_argument("--out", type=Path, default=SHIPPED_BERT, help="checkpoint directory")
+    parser.add_argument("--resume", action="store_true", help="continue from OUT/resume/ if it exists")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument("--documents", type=int, default=None, help="use only the first N training documents (smoke runs)")
+    parser.add_argument("--stop-at", type=int, default=None,
+                        help="stop after this step, leaving only the resumable snapshot (to test --resume)")
+    args = parser.parse_args(argv)
+    if args.steps < 2 or args.save_every < 1:
+        parser.error("--steps must be >= 2 and --save-every >= 1")
+    return args
+
+
+def pretrain_bert(args: argparse.Namespace, argv: list[str] | None = None) -> dict:
+    """Train the tokenizer and the tiny BERT, evaluate on held-out documents, write the checkpoint."""
+    start = time.perf_counter()
+    torch.set_num_threads(min(2, torch.get_num_threads()))  # the size of machine the collection targets
+    corpus = load_corpus()
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    resume_file = out / "resume" / "state.pt"
+
+    vocab_file = out / "vocab.txt"
+    if args.resume and vocab_file.is_file():
+        tokenizer = WordPieceTokenizer.from_vocab_file(vocab_file)
+    else:
+        texts = [s for doc in (corpus.train[: args.documents] if args.documents else corpus.train) for s in doc]
+        tokenizer = WordPieceTokenizer.train(texts, args.vocab_size,
+                                             show_progress=not args.no_progress)
+        tokenizer.save_vocab(vocab_file)
+
+    seed_everything(args.seed)
+    config = BertConfig.tiny(tokenizer.vocab_size)
+    model = BertForPreTraining(config)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
+    scheduler = warmup_linear_schedule(optimizer, max(1, args.steps // 20), args.steps)
+    documents = corpus.train[: args.documents] if args.documents else corpus.train
+    stream = PretrainingStream(documents, tokenizer, batch_size=args.batch_size, max_len=args.max_len,
+                               seed=args.seed)
+    step, elapsed_before = 0, 0.0
+    if args.resume and resume_file.is_file():
+        saved = torch.load(resume_file, weights_only=False)
+        model.load_state_dict(saved["model"])
+        optimizer.load_state_dict(saved["optimizer"])
+        scheduler.load_state_dict(saved["scheduler"])
+        torch.set_rng_state(saved["rng"])
+        step, elapsed_before = saved["step"], saved["elapsed"]
+        print(f"resuming at step {step} of {args.steps}", file=sys.stderr)
+
+    batches = stream.batches(step)
+    while step < args.steps:
+        chunk = min(args.save_every, args.steps - step)
+        train_loop(model, optimizer, batches, pretraining_loss, steps=chunk, scheduler=scheduler,
+                   desc=f"pre-training BERT (steps {step}-{step + chunk} of {args.steps})",
+                   show_progress=not args.no_progress)
+        step += chunk
+        resume_file.parent.mkdir(exist_ok=True)
+        torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict(), "rng": torch.get_rng_state(), "step": step,
+                    "elapsed": elapsed_before + time.perf_counter() - start}, resume_file)
+        if args.stop_at is not None and step >= args.stop_at:
+            return {"stopped_at": step}
+
+    scores = evaluate_pretraining(model, corpus.valid, tokenizer, max_len=args.max_len)
+    metadata = {
+        "command": "python -m lessons_lib.pretrain " + shlex.join(argv if argv is not None else ["bert"]),
+        "steps": args.steps, "batch_size": args.batch_size, "max_len": args.max_len, "lr": args.lr,
+        "seed": args.seed, "vocab_size": tokenizer.vocab_size, "parameters": count_parameters(model),
+        "train_documents": len(documents), "train_pairs_per_epoch": stream.steps_per_epoch * args.batch_size,
+        "heldout": "validation split of the default corpus (documents never seen in training)",
+        "heldout_mlm_accuracy": round(scores["mlm_accuracy"], 4),
+        "heldout_nsp_accuracy": round(scores["nsp_accuracy"], 4),
+        "wall_time_seconds": round(elapsed_before + time.perf_counter() - start, 1),
+        "torch": torch.__version__, "python": platform.python_version(), "cpu_threads": torch.get_num_threads(),
+    }
+    save_checkpoint(out, model, config, metadata)
+    return metadata
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    argv = sys.argv[1:] if argv is None else argv
+    metadata = pretrain_bert(_parse(argv), argv)
+    for key in ("heldout_mlm_accuracy", "heldout_nsp_accuracy", "wall_time_seconds"):
+        print(f"{key}: {metadata[key]}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,168 @@
+"""BERT pre-training data and loop: sentence pairs, dynamic masking, MLM + NSP loss, held-out scores.
+
+A training example is a sentence pair ``[CLS] A [SEP] B [SEP]`` from ``make_nsp_pairs``; every
+batch is masked afresh (dynamic masking) with a generator seeded by the step number, so a run is
+deterministic and can be resumed at any step with the same result.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from lessons_lib.bert import BertForPreTraining
+from lessons_lib.masking import mask_tokens
+from lessons_lib.nsp import PairEncoding, collate_pairs, encode_pair, make_nsp_pairs
+from lessons_lib.tokenizer import WordPieceTokenizer
+from lessons_lib.training import evaluate, masked_accuracy
+
+IS_NEXT, NOT_NEXT = 0, 1  # NSP labels, in the order of the released BERT checkpoints
+
+
+@dataclass
+class MaskingRule:
+    """How masked-LM corrupts the input (BERT: 15 % selected; 80 % [MASK], 10 % random, 10 % kept)."""
+
+    mask_prob: float = 0.15  # share of ordinary tokens selected for prediction
+    mask_frac: float = 0.8  # of the selected: replaced by [MASK]
+    random_frac: float = 0.1  # of the selected: replaced by a random token (the rest stay unchanged)
+
+
+@dataclass
+class PairExample:
+    """One encoded sentence pair and whether B really follows A."""
+
+    encoding: PairEncoding
+    is_next: bool
+
+
+def encode_documents(
+    documents: Sequence[list[str]],
+    tokenizer: WordPieceTokenizer,
+    *,
+    max_len: int = 64,
+    seed: int = 0,
+    hard_negatives: bool = False,
+) -> list[PairExample]:
+    """Documents -> NSP pairs -> ``[CLS] A [SEP] B [SEP]`` token ids of at most ``max_len``."""
+    if not isinstance(tokenizer, WordPieceTokenizer):
+        raise TypeError(f"tokenizer must be a WordPieceTokenizer, got {type(tokenizer).__name__}")
+    cache: dict[str, list[int]] = {}
+
+    def ids(sentence: str) -> list[int]:
+        if sentence not in cache:
+            cache[sentence] = tokenizer.encode(sentence)
+        return cache[sentence]
+
+    return [
+        PairExample(encode_pair(ids(p.a), ids(p.b), cls_id=tokenizer.cls_id, sep_id=tokenizer.sep_id, max_len=max_len),
+                    p.is_next)
+        for p in make_nsp_pairs(list(documents), seed=seed, hard_negatives=hard_negatives)
+    ]
+
+
+def make_batch(
+    examples: Sequence[PairExample],
+    tokenizer: WordPieceTokenizer,
+    rule: MaskingRule,
+    generator: torch.Generator,
+) -> dict[str, Tensor]:
+    """Pad a list of pairs into tensors and mask them: inputs, segments, padding mask, MLM and NSP labels."""
+    batch = collate_pairs([e.encoding for e in examples], pad_id=tokenizer.pad_id)
+    batch["original_ids"] = batch["input_ids"]
+    batch["input_ids"], batch["mlm_labels"] = mask_tokens(
+        batch["input_ids"], vocab_size=tokenizer.vocab_size, mask_id=tokenizer.mask_id,
+        special_ids=tokenizer.special_ids, mask_prob=rule.mask_prob, mask_frac=rule.mask_frac,
+        random_frac=rule.random_frac, generator=generator,
+    )
+    batch["nsp_labels"] = torch.tensor([IS_NEXT if e.is_next else NOT_NEXT for e in examples])
+    return batch
+
+
+class PretrainingStream:
+    """Endless, deterministic stream of masked batches; ``batches(start_step)`` resumes anywhere.
+
+    Each epoch draws new NSP negatives (``make_nsp_pairs`` with the epoch's seed) and a new order,
+    and each step masks with a generator seeded by (seed, step).
+    """
+
+    def __init__(self, documents: Sequence[list[str]], tokenizer: WordPieceTokenizer, *, batch_size: int = 64,
+                 max_len: int = 64, rule: MaskingRule | None = None, seed: int = 0, hard_negatives: bool = False):
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be positive, got {batch_size}")
+        self.documents, self.tokenizer = list(documents), tokenizer
+        self.batch_size, self.max_len, self.seed = batch_size, max_len, seed
+        self.rule = rule or MaskingRule()
+        self.hard_negatives = hard_negatives
+        self._epoch_cache: tuple[int, list[PairExample]] | None = None
+        self.steps_per_epoch = len(self._epoch(0)) // batch_size
+        if self.steps_per_epoch == 0:
+            raise ValueError("documents hold fewer sentence pairs than one batch")
+
+    def _epoch(self, epoch: int) -> list[PairExample]:
+        if self._epoch_cache is None or self._epoch_cache[0] != epoch:
+            examples = encode_documents(self.documents, self.tokenizer, max_len=self.max_len,
+                                        seed=self.seed * 7919 + epoch, hard_negatives=self.hard_negatives)
+            # A string seed gives a stream unrelated to make_nsp_pairs' integer-seeded one: with the
+            # same integer seed both would draw the same permutation, and the shuffle would line
+            # the NotNext pairs up back to back.
+            random.Random(f"order:{self.seed}:{epoch}").shuffle(examples)
+            self._epoch_cache = (epoch, examples)
+        return self._epoch_cache[1]
+
+    def batch(self, step: int) -> dict[str, Tensor]:
+        """The batch of training step ``step``."""
+        epoch, index = divmod(step, self.steps_per_epoch)
+        examples = self._epoch(epoch)[index * self.batch_size : (index + 1) * self.batch_size]
+        generator = torch.Generator().manual_seed(self.seed * 1_000_003 + step)
+        return make_batch(examples, self.tokenizer, self.rule, generator)
+
+    def batches(self, start_step: int = 0) -> Iterator[dict[str, Tensor]]:
+        """Batches from ``start_step`` on, forever."""
+        step = start_step
+        while True:
+            yield self.batch(step)
+            step += 1
+
+
+def _selected_logits(model: BertForPreTraining, batch: dict[str, Tensor]) -> tuple[Tensor, Tensor, Tensor]:
+    # Same as model(...) but scores the vocabulary only at the selected positions: the other 85 %
+    # carry no loss, and the (positions x vocabulary) product is most of a tiny model's cost.
+    hidden = model.bert(batch["input_ids"], batch["token_type_ids"], batch["attention_mask"])  # (B, T, H)
+    selected = batch["mlm_labels"] != -100
+    return (model.heads.mlm(hidden[selected]), batch["mlm_labels"][selected],
+            model.heads.nsp(model.bert.pool(hidden)))
+
+
+def pretraining_loss(model: BertForPreTraining, batch: dict[str, Tensor], nsp_weight: float = 1.0
+                     ) -> tuple[Tensor, dict[str, float]]:
+    """MLM cross-entropy over the selected positions plus NSP cross-entropy over the pairs."""
+    mlm_logits, labels, nsp_logits = _selected_logits(model, batch)
+    mlm_loss = F.cross_entropy(mlm_logits, labels)
+    nsp_loss = F.cross_entropy(nsp_logits, batch["nsp_labels"])
+    return mlm_loss + nsp_weight * nsp_loss, {"mlm_loss": mlm_loss.item(), "nsp_loss": nsp_loss.item()}
+
+
+def pretraining_metrics(model: BertForPreTraining, batch: dict[str, Tensor]) -> dict[str, tuple[int, int]]:
+    """Correct/total counts of MLM predictions (selected positions) and of NSP predictions."""
+    mlm_logits, labels, nsp_logits = _selected_logits(model, batch)
+    nsp_correct = int((nsp_logits.argmax(-1) == batch["nsp_labels"]).sum())
+    return {"mlm_accuracy": masked_accuracy(mlm_logits, labels),
+            "nsp_accuracy": (nsp_correct, len(batch["nsp_labels"]))}
+
+
+def evaluate_pretraining(model: BertForPreTraining, documents: Sequence[list[str]], tokenizer: WordPieceTokenizer,
+                         *, max_len: int = 64, batch_size: int = 128, seed: int = 1234,
+                         rule: MaskingRule | None = None, hard_negatives: bool = False) -> dict[str, float]:
+    """Held-out MLM accuracy (on selected positions) and NSP accuracy, with fixed pairs and masks."""
+    examples = encode_documents(documents, tokenizer, max_len=max_len, seed=seed, hard_negatives=hard_negatives)
+    generator = torch.Generator().manual_seed(seed)
+    rule = rule or MaskingRule()
+    batches = [make_batch(examples[i : i + batch_size], tokenizer, rule, generator)
+               for i in range(0, len(examples), batch_size)]
+    return evaluate(model, batches, pretraining_metrics)
