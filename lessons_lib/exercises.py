@@ -59,3 +59,19 @@ def _chinese_token_count(tokenizer, text: str) -> int:
           "test splits together.")
 def _held_out_documents(corpus) -> int:
     return len(corpus.valid) + len(corpus.test)
+
+
+@exercise("head-tail-split", "a text of more than 800 tokens keeps 256 from the start; at most 800, it keeps 128.")
+def _head_tail_split(n_tokens: int) -> int:
+    from lessons_lib.truncation import head_tail_split
+
+    return head_tail_split(n_tokens)[0]
+
+
+@exercise("embedding-parameters", "three tables (token, segment, position), each rows x hidden_size, plus "
+          "the LayerNorm's weight and bias.")
+def _embedding_parameters(config) -> int:
+    from lessons_lib.bert import BertEmbeddings
+    from lessons_lib.training import count_parameters
+
+    return count_parameters(BertEmbeddings(config))

@@ -166,3 +166,19 @@ def evaluate_pretraining(model: BertForPreTraining, documents: Sequence[list[str
     batches = [make_batch(examples[i : i + batch_size], tokenizer, rule, generator)
                for i in range(0, len(examples), batch_size)]
     return evaluate(model, batches, pretraining_metrics)
+
+
+@torch.no_grad()
+def fill_mask(model: BertForPreTraining, tokenizer: WordPieceTokenizer, text: str, k: int = 5) -> list[tuple[str, float]]:
+    """The ``k`` most probable tokens for the first [MASK] in ``text``, with their probabilities."""
+    tokens = tokenizer.tokenize(text)
+    if "[MASK]" not in tokens:
+        raise ValueError(f"text must contain [MASK], got {text!r}")
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ValueError(f"k must be a positive int, got {k!r}")
+    ids = torch.tensor([[tokenizer.cls_id, *tokenizer.convert_tokens_to_ids(tokens), tokenizer.sep_id]])
+    model.eval()
+    hidden = model.bert(ids)  # (1, T, H)
+    probs = model.heads.mlm(hidden[0, tokens.index("[MASK]") + 1]).softmax(-1)  # (vocab,)
+    top = probs.topk(k)
+    return list(zip(tokenizer.convert_ids_to_tokens(top.indices.tolist()), top.values.tolist(), strict=True))

@@ -86,3 +86,64 @@ def tokenizer_widget(
     container.controls = {"example": picker, "text": box}
     container.output = output
     return container
+
+
+def _strip(keep: list[bool], width: int = 600) -> str:
+    """A bar with one slice per run of kept (green) or dropped (grey) tokens."""
+    runs, start = [], 0
+    for i in range(1, len(keep) + 1):
+        if i == len(keep) or keep[i] != keep[start]:
+            runs.append((keep[start], i - start))
+            start = i
+    total = max(len(keep), 1)
+    cells = "".join(
+        f"<div title='{n} tokens {'kept' if kept else 'dropped'}' style='display:inline-block;height:18px;"
+        f"width:{max(1, round(width * n / total))}px;background:{'#70ad47' if kept else '#d9d9d9'}'></div>"
+        for kept, n in runs
+    )
+    return f"<div style='white-space:nowrap;line-height:0;margin:4px 0'>{cells}</div>"
+
+
+def render_truncation(tokens: Sequence[str], strategy: str, max_tokens: int = 510, show: int = 12) -> str:
+    """HTML: which tokens ``strategy`` keeps, a bar of kept and dropped runs, and the [CLS] ... [SEP] input."""
+    from lessons_lib.truncation import kept_mask
+
+    keep = kept_mask(len(tokens), strategy, max_tokens)
+    kept = [t for t, k in zip(tokens, keep, strict=True) if k]
+    n_head = next((i for i, k in enumerate(keep) if not k), len(keep))
+    dropped = len(tokens) - len(kept)
+    summary = (f"<b>{len(tokens)}</b> tokens &rarr; keep <b>{len(kept)}</b>, drop <b>{dropped}</b>"
+               + (f" (head {n_head} + tail {len(kept) - n_head})" if dropped and strategy != "tail" else ""))
+    if len(kept) <= 2 * show:
+        shown = " ".join(kept)
+    else:
+        gap = "<span style='color:#c00'> &hellip;[" + str(dropped) + " dropped]&hellip; </span>" if (
+            strategy == "head+tail" and dropped) else " &hellip; "
+        shown = html.escape(" ".join(kept[:show])) + gap + html.escape(" ".join(kept[-show:]))
+    return (
+        f"<div>{summary}</div>{_strip(keep)}"
+        f"<div style='{_LEGEND_STYLE}'>green: kept, grey: dropped</div>"
+        f"<div style='font-family:monospace;margin-top:6px'>[CLS] {shown} [SEP] &nbsp;"
+        f"<span style='{_LEGEND_STYLE}'>({len(kept) + 2} positions of 512)</span></div>"
+    )
+
+
+def truncation_widget(tokens: Sequence[str], max_tokens: int = 510) -> widgets.VBox:
+    """Slide how long the text is and pick a strategy; see which tokens BERT would keep."""
+    if len(tokens) < 2:
+        raise ValueError("tokens must hold at least 2 tokens")
+    length = widgets.IntSlider(value=min(len(tokens), 1000), min=1, max=len(tokens), step=1,
+                               description="text length", continuous_update=False, layout={"width": "95%"})
+    strategy = widgets.ToggleButtons(options=["head", "tail", "head+tail"], value="head+tail", description="keep")
+    output = widgets.HTML()
+
+    def redraw(_change=None) -> None:
+        output.value = render_truncation(list(tokens[: length.value]), strategy.value, max_tokens)
+
+    length.observe(redraw, names="value")
+    strategy.observe(redraw, names="value")
+    redraw()
+    container = widgets.VBox([length, strategy, output])
+    container.controls = {"length": length, "strategy": strategy}
+    container.output = output
+    return container

@@ -39,3 +39,19 @@ def test_bad_input(bert_tokenizer):
     with pytest.raises(TypeError, match="text"):
         render_tokens(bert_tokenizer, 3)
     assert "title='tip'" in chip("a", "#fff", title="tip")
+
+
+def test_truncation_widget_follows_slider_and_strategy():
+    from lessons_lib.widgets import truncation_widget
+
+    tokens = [f"t{i}" for i in range(1200)]
+    widget = truncation_widget(tokens)
+    assert "<b>1000</b> tokens" in widget.output.value and "head 256 + tail 254" in widget.output.value
+    widget.controls["length"].value = 700
+    assert "head 128 + tail 382" in widget.output.value
+    widget.controls["strategy"].value = "tail"
+    assert "[CLS] t190 " in widget.output.value and "t699 [SEP]" in widget.output.value
+    widget.controls["length"].value = 300
+    assert "drop <b>0</b>" in widget.output.value
+    with pytest.raises(ValueError, match="tokens"):
+        truncation_widget(["one"])
