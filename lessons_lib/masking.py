@@ -1,50 +1,84 @@
 """Masked-LM corruption: BERT's 15 % selection and 80/10/10 replacement rule.
 
-Of the positions that are not special tokens, each is *selected* with probability ``mask_prob``.
-A selected position is then replaced by [MASK] (probability ``mask_frac``), by a random ordinary
-token (``random_frac``), or left as it is (the rest). The model must predict the original token at
-every selected position, and only there: ``labels`` is -100 (ignored by the loss) elsewhere.
+Of the positions that do not hold a special token ([PAD], [CLS], [SEP], ...), each is *selected*
+independently with probability ``mask_prob``. A selected position is then replaced by [MASK]
+(probability ``mask_frac``), by a random ordinary token (``random_frac``), or left as it is (the
+rest). The model must predict the original token at every selected position, and only there:
+``labels`` holds the original id at selected positions and -100 (skipped by the loss) elsewhere.
+
+Outcome codes, for pictures and widgets: 0 not selected, 1 [MASK], 2 random, 3 unchanged.
 """
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
+from typing import TypedDict
 
 import torch
 from torch import Tensor
 
 IGNORE_INDEX = -100  # the label torch's cross-entropy skips
 
-# Outcome codes for pictures and widgets.
+# Outcome codes, one per position.
 NOT_SELECTED, MASKED, RANDOM, UNCHANGED = 0, 1, 2, 3
 OUTCOME_NAMES = {NOT_SELECTED: "not selected", MASKED: "[MASK]", RANDOM: "random", UNCHANGED: "unchanged"}
 
+# Signed only: labels must be able to hold -100.
+_ID_DTYPES = (torch.int8, torch.int16, torch.int32, torch.int64)
+
+
+class MaskingStats(TypedDict):
+    """What ``masking_rates`` measures; the three shares sum to 1 when anything is selected."""
+
+    selected: float  # selected positions / ordinary (non-special) positions, ~ mask_prob
+    mask: float  # share of selected positions turned into [MASK], ~ mask_frac
+    random: float  # share replaced by a random ordinary token, ~ random_frac
+    unchanged: float  # share left as they were, ~ 1 - mask_frac - random_frac
+    ordinary_positions: int  # how many positions could have been selected
+    selected_positions: int  # how many were
+
+
+def _check_int(name: str, value: object) -> int:
+    # operator.index accepts Python, NumPy and 0-d integer torch ints, and refuses floats.
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be an int, got bool {value!r}")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}") from None
+
 
 def _check_probability(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name} must be a float in [0, 1], got {type(value).__name__} {value!r}")
+    if not 0.0 <= value <= 1.0:  # also refuses NaN
         raise ValueError(f"{name} must be a probability in [0, 1], got {value!r}")
     return float(value)
 
 
-def _check_inputs(input_ids: object, vocab_size: object, mask_id: object, special_ids: object) -> tuple[int, list[int]]:
-    if not isinstance(input_ids, Tensor):
-        raise TypeError(f"input_ids must be a torch.Tensor, got {type(input_ids).__name__}")
-    if input_ids.dtype.is_floating_point or input_ids.dtype.is_complex or input_ids.dtype == torch.bool:
-        raise TypeError(f"input_ids must be an integer tensor, got dtype {input_ids.dtype}")
-    if input_ids.dim() != 2:
-        raise ValueError(f"input_ids must have shape (batch, seq), got shape {tuple(input_ids.shape)}")
-    if isinstance(vocab_size, bool) or not isinstance(vocab_size, int) or vocab_size < 1:
-        raise ValueError(f"vocab_size must be a positive int, got {vocab_size!r}")
-    if input_ids.numel() and (input_ids.min() < 0 or input_ids.max() >= vocab_size):
-        raise ValueError(f"input_ids must lie in [0, vocab_size={vocab_size}), got values up to {int(input_ids.max())}")
-    if isinstance(mask_id, bool) or not isinstance(mask_id, int) or not 0 <= mask_id < vocab_size:
-        raise ValueError(f"mask_id must be an int in [0, vocab_size={vocab_size}), got {mask_id!r}")
-    if isinstance(special_ids, str | bytes) or not isinstance(special_ids, Iterable):
-        raise TypeError(f"special_ids must be an iterable of ints, got {type(special_ids).__name__}")
-    specials = sorted({int(i) for i in special_ids})
-    if len(set(specials) | {mask_id}) >= vocab_size:
-        raise ValueError("special_ids (with mask_id) cover the whole vocabulary: no token is left to draw at random")
-    return vocab_size, specials
+def _check_ids_tensor(name: str, value: object) -> Tensor:
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor of integer token ids, got {type(value).__name__}")
+    if value.dtype not in _ID_DTYPES:
+        raise TypeError(f"{name} must be a signed integer tensor (torch.long), got dtype {value.dtype}")
+    if value.dim() != 2:
+        raise ValueError(f"{name} must have 2 dims (batch, seq), got shape {tuple(value.shape)}")
+    return value
+
+
+def _check_special_ids(special_ids: object, vocab_size: int | None = None) -> list[int]:
+    if isinstance(special_ids, str | bytes | Tensor) or not isinstance(special_ids, Iterable):
+        raise TypeError(f"special_ids must be an iterable of ints (a set or list), got {type(special_ids).__name__}")
+    specials = sorted({_check_int("special_ids element", i) for i in special_ids})
+    if vocab_size is not None and specials and (specials[0] < 0 or specials[-1] >= vocab_size):
+        raise ValueError(f"special_ids must lie in [0, vocab_size={vocab_size}), got {specials}")
+    return specials
+
+
+def _ordinary(ids: Tensor, specials: list[int]) -> Tensor:
+    """True where ``ids`` (B, T) holds a token that may be selected."""
+    return torch.isin(ids, torch.tensor(specials, dtype=ids.dtype, device=ids.device), invert=True)
 
 
 def mask_tokens(
@@ -59,32 +93,56 @@ def mask_tokens(
     generator: torch.Generator | None = None,
     return_outcomes: bool = False,
 ) -> tuple[Tensor, Tensor] | tuple[Tensor, Tensor, Tensor]:
-    """Corrupt ``input_ids`` (B, T) for masked-LM training: returns ``(inputs, labels)`` [, outcomes].
+    """Corrupt ``input_ids`` (B, T) for masked-LM training: ``(inputs, labels)``, plus outcome codes on request.
 
-    A random replacement is drawn uniformly from the ordinary tokens (not special, not [MASK]); it
-    can by chance be the original token, as in BERT, and still counts as a random replacement.
+    Random replacements are drawn uniformly from the ordinary ids: ``range(vocab_size)`` minus
+    ``special_ids`` and ``mask_id``. As in BERT, such a draw can by chance equal the original id;
+    it is still a random replacement (code 2 in the outcomes), though the tensors cannot show it.
+    ``generator=None`` draws from torch's global random state.
     """
-    _, specials = _check_inputs(input_ids, vocab_size, mask_id, special_ids)
+    input_ids = _check_ids_tensor("input_ids", input_ids)
+    vocab_size = _check_int("vocab_size", vocab_size)
+    if vocab_size < 1:
+        raise ValueError(f"vocab_size must be >= 1, got {vocab_size}")
+    if input_ids.numel() and (int(input_ids.min()) < 0 or int(input_ids.max()) >= vocab_size):
+        raise ValueError(
+            f"input_ids must lie in [0, vocab_size={vocab_size}), "
+            f"got values from {int(input_ids.min())} to {int(input_ids.max())}"
+        )
+    mask_id = _check_int("mask_id", mask_id)
+    if not 0 <= mask_id < vocab_size:
+        raise ValueError(f"mask_id must lie in [0, vocab_size={vocab_size}), got {mask_id}")
+    specials = _check_special_ids(special_ids, vocab_size)
     mask_prob = _check_probability("mask_prob", mask_prob)
     mask_frac = _check_probability("mask_frac", mask_frac)
     random_frac = _check_probability("random_frac", random_frac)
-    if mask_frac + random_frac > 1.0 + 1e-9:
+    if mask_frac + random_frac > 1.0 + 1e-12:  # the slack absorbs rounding, e.g. 0.7 + 0.3
         raise ValueError(f"mask_frac + random_frac must be <= 1, got {mask_frac} + {random_frac}")
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
+    if not isinstance(return_outcomes, bool):
+        raise TypeError(f"return_outcomes must be True or False, got {return_outcomes!r}")
+
+    # The ids a random replacement may take: neither special nor [MASK].
     device = input_ids.device
-    ordinary = torch.isin(input_ids, torch.tensor(specials, dtype=input_ids.dtype, device=device), invert=True)
-
-    # Step 1: choose positions. Step 2: one more uniform draw per position decides the outcome.
-    selected = (torch.rand(input_ids.shape, generator=generator, device=device) < mask_prob) & ordinary
-    draw = torch.rand(input_ids.shape, generator=generator, device=device)
-    to_mask = selected & (draw < mask_frac)
-    to_random = selected & (draw >= mask_frac) & (draw < mask_frac + random_frac)
-
-    # Random tokens are drawn among the ordinary ids only, by indexing into that list.
-    pool = torch.ones(vocab_size, dtype=torch.bool)
+    pool = torch.ones(vocab_size, dtype=torch.bool, device=device)  # (V,)
     pool[specials] = False
     pool[mask_id] = False
-    pool_ids = pool.nonzero().squeeze(1).to(device)
-    picks = pool_ids[torch.randint(len(pool_ids), input_ids.shape, generator=generator, device=device)]
+    pool_ids = pool.nonzero().squeeze(1)  # (P,)
+    if len(pool_ids) == 0:
+        raise ValueError(
+            f"special_ids and mask_id cover all {vocab_size} ids of the vocabulary: "
+            "no ordinary token is left to draw as a random replacement"
+        )
+
+    # Three draws of the full shape, always in this order, whatever the data: the same generator
+    # state gives the same corruption, and a later batch's masks do not depend on this one's content.
+    shape = input_ids.shape  # (B, T)
+    selected = (torch.rand(shape, generator=generator, device=device) < mask_prob) & _ordinary(input_ids, specials)
+    draw = torch.rand(shape, generator=generator, device=device)  # one uniform decides the outcome
+    picks = pool_ids[torch.randint(len(pool_ids), shape, generator=generator, device=device)]  # (B, T)
+    to_mask = selected & (draw < mask_frac)
+    to_random = selected & (draw >= mask_frac) & (draw < mask_frac + random_frac)
 
     inputs = input_ids.clone()  # never modify the caller's tensor
     inputs[to_mask] = mask_id
@@ -92,41 +150,92 @@ def mask_tokens(
     labels = torch.where(selected, input_ids, torch.full_like(input_ids, IGNORE_INDEX))
     if not return_outcomes:
         return inputs, labels
-    outcomes = torch.full_like(input_ids, NOT_SELECTED)
+    outcomes = torch.full(shape, NOT_SELECTED, dtype=torch.long, device=device)
     outcomes[selected] = UNCHANGED
     outcomes[to_mask] = MASKED
     outcomes[to_random] = RANDOM
     return inputs, labels, outcomes
 
 
-def mask_outcomes(original: Tensor, inputs: Tensor, labels: Tensor, mask_id: int) -> Tensor:
-    """Infer each position's outcome code from the tensors alone.
-
-    A random replacement that happened to draw the original token cannot be told apart from an
-    unchanged one; use ``mask_tokens(..., return_outcomes=True)`` when the exact codes matter.
-    """
-    if not (original.shape == inputs.shape == labels.shape):
+def _check_triplet(original: object, inputs: object, labels: object) -> tuple[Tensor, Tensor, Tensor]:
+    """Validate (original, inputs, labels) as one ``mask_tokens`` call's input and output."""
+    original = _check_ids_tensor("original", original)
+    inputs = _check_ids_tensor("inputs", inputs)
+    labels = _check_ids_tensor("labels", labels)
+    if not original.shape == inputs.shape == labels.shape:
         raise ValueError(
-            f"original, inputs and labels must have one shape, got {tuple(original.shape)}, "
-            f"{tuple(inputs.shape)}, {tuple(labels.shape)}"
+            f"original, inputs and labels must have the same shape, got {tuple(original.shape)}, "
+            f"{tuple(inputs.shape)} and {tuple(labels.shape)}"
         )
     selected = labels != IGNORE_INDEX
-    outcomes = torch.full_like(original, NOT_SELECTED)
+    # Both checks catch arguments passed in the wrong order.
+    if not torch.equal(labels[selected], original[selected]):
+        raise ValueError(f"labels must hold the original id at selected positions and {IGNORE_INDEX} elsewhere")
+    if not torch.equal(inputs[~selected], original[~selected]):
+        raise ValueError(f"inputs must equal original wherever labels is {IGNORE_INDEX} (not selected)")
+    return original, inputs, labels
+
+
+def mask_outcomes(original: Tensor, inputs: Tensor, labels: Tensor, mask_id: int) -> Tensor:
+    """Infer each position's outcome code (0 not selected, 1 [MASK], 2 random, 3 unchanged) from the tensors.
+
+    This is an inference: a random replacement that drew the original id looks unchanged (3), and
+    a selected position that held [MASK] and still does reads as [MASK] (1). For the exact codes,
+    call ``mask_tokens(..., return_outcomes=True)``.
+    """
+    original, inputs, labels = _check_triplet(original, inputs, labels)
+    mask_id = _check_int("mask_id", mask_id)
+    selected = labels != IGNORE_INDEX  # (B, T)
+    outcomes = torch.full(original.shape, NOT_SELECTED, dtype=torch.long, device=original.device)
     outcomes[selected & (inputs == original)] = UNCHANGED
     outcomes[selected & (inputs != original)] = RANDOM
-    outcomes[selected & (inputs == mask_id) & (original != mask_id)] = MASKED
+    outcomes[selected & (inputs == mask_id)] = MASKED  # a random draw is never [MASK]
     return outcomes
 
 
-def masking_rates(outcomes: Tensor, original: Tensor, special_ids: Iterable[int]) -> dict[str, float]:
-    """Measured rates: share of ordinary positions selected, and the [MASK]/random/unchanged split."""
-    if outcomes.shape != original.shape:
-        raise ValueError(f"outcomes shape {tuple(outcomes.shape)} must equal original shape {tuple(original.shape)}")
-    ordinary = torch.isin(original, torch.tensor(sorted(set(special_ids)), dtype=original.dtype), invert=True)
-    n_ordinary = int(ordinary.sum())
-    n_selected = int((outcomes != NOT_SELECTED).sum())
-    if n_ordinary == 0:
-        raise ValueError("original holds no ordinary (non-special) token")
-    share = {name: int((outcomes == code).sum()) / max(n_selected, 1) for code, name in
-             ((MASKED, "mask"), (RANDOM, "random"), (UNCHANGED, "unchanged"))}
-    return {"selected": n_selected / n_ordinary, **share, "ordinary_positions": n_ordinary}
+def masking_rates(
+    original: Tensor,
+    inputs: Tensor,
+    labels: Tensor,
+    special_ids: Iterable[int],
+    *,
+    mask_id: int,
+    outcomes: Tensor | None = None,
+) -> MaskingStats:
+    """Measured rates: share of ordinary positions selected, and the [MASK]/random/unchanged split of those.
+
+    With ``outcomes`` from ``mask_tokens(..., return_outcomes=True)`` the split is exact; without,
+    it is inferred by ``mask_outcomes`` (random draws of the original id count as unchanged).
+    A share is 0.0 when nothing is selected.
+    """
+    original, inputs, labels = _check_triplet(original, inputs, labels)
+    specials = _check_special_ids(special_ids)
+    selected = labels != IGNORE_INDEX  # (B, T)
+    if outcomes is None:
+        outcomes = mask_outcomes(original, inputs, labels, mask_id)
+    else:
+        _check_int("mask_id", mask_id)
+        if not isinstance(outcomes, Tensor) or outcomes.shape != original.shape:
+            raise TypeError(f"outcomes must be a tensor of codes shaped like original {tuple(original.shape)}")
+        if not torch.equal(outcomes != NOT_SELECTED, selected):
+            raise ValueError(f"outcomes must be nonzero exactly where labels is not {IGNORE_INDEX}")
+        if outcomes.numel() and (int(outcomes.min()) < NOT_SELECTED or int(outcomes.max()) > UNCHANGED):
+            raise ValueError(f"outcomes must hold codes 0 to 3 ({OUTCOME_NAMES}), got other values")
+    ordinary = _ordinary(original, specials)
+    if (selected & ~ordinary).any():
+        raise ValueError("labels select positions holding special_ids; mask_tokens never does (wrong special_ids?)")
+
+    n_ordinary, n_selected = int(ordinary.sum()), int(selected.sum())
+
+    def share(code: int) -> float:
+        return int((outcomes == code).sum()) / n_selected if n_selected else 0.0
+
+    return MaskingStats(
+        selected=n_selected / n_ordinary if n_ordinary else 0.0,
+        mask=share(MASKED),
+        random=share(RANDOM),
+        unchanged=share(UNCHANGED),
+        ordinary_positions=n_ordinary,
+        selected_positions=n_selected,
+    )
+
