@@ -29,7 +29,7 @@ from lessons_lib.corpus import (
     split_sentences,
 )
 from lessons_lib.exercises import check
-from lessons_lib.masking import mask_outcomes, mask_tokens, masking_rates
+from lessons_lib.masking import MaskingStats, mask_outcomes, mask_tokens, masking_rates
 from lessons_lib.nsp import (
     NspPair,
     PairEncoding,
