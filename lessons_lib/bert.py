@@ -46,8 +46,9 @@ class BertConfig:
             if f.type == "int" and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
                 if not (f.name == "pad_token_id" and isinstance(value, int) and value >= 0):
                     raise ValueError(f"{f.name} must be a positive int, got {value!r}")
-            if f.type == "float" and not 0.0 <= value < 1.0:
-                raise ValueError(f"{f.name} must be in [0, 1), got {value!r}")
+            if f.type == "float" and (isinstance(value, bool) or not isinstance(value, int | float)
+                                      or not 0.0 <= value < 1.0):
+                raise ValueError(f"{f.name} must be a number in [0, 1), got {value!r}")
         if self.hidden_size % self.num_heads:
             raise ValueError(f"hidden_size ({self.hidden_size}) must be a multiple of num_heads ({self.num_heads})")
         if self.activation not in ACTIVATIONS:
@@ -87,12 +88,16 @@ class BertConfig:
 
 
 class BertOutput(NamedTuple):
-    """Everything the encoder can return (``BertModel(..., return_all=True)``)."""
+    """What ``BertModel`` returns when asked for more than the final hidden states.
+
+    ``BertModel(...)(ids, output_hidden_states=True, output_attentions=True)`` (or ``return_all=True``,
+    which asks for both) returns one; the field not asked for is ``None``.
+    """
 
     last_hidden_state: Tensor  # (B, T, H) final vector of every token
     pooled: Tensor  # (B, H) tanh(dense([CLS] vector)), the NSP head's input
-    hidden_states: tuple[Tensor, ...]  # the embeddings' output and every block's output: L + 1 of (B, T, H)
-    attentions: tuple[Tensor, ...]  # every block's attention weights: L of (B, heads, T, T)
+    hidden_states: tuple[Tensor, ...] | None  # embeddings' output, then every block's: L + 1 of (B, T, H)
+    attentions: tuple[Tensor, ...] | None  # every block's attention weights: L of (B, heads, T, T)
 
 
 class BertEmbeddings(nn.Module):
@@ -167,28 +172,32 @@ class BertModel(nn.Module):
         token_type_ids: Tensor | None = None,
         attention_mask: Tensor | None = None,
         *,
+        output_hidden_states: bool = False,
+        output_attentions: bool = False,
         return_all: bool = False,
     ) -> Tensor | BertOutput:
         """(B, T) token ids [, segments, 1/0 padding mask] -> final hidden states (B, T, H).
 
-        With ``return_all=True`` it returns a ``BertOutput`` holding the pooled [CLS] vector, the
-        output of every layer and every layer's attention weights as well.
+        By default the result is one tensor. With ``output_hidden_states`` and/or
+        ``output_attentions`` (``return_all=True`` sets both) it is a ``BertOutput`` that also holds
+        the pooled [CLS] vector, every layer's output and/or every layer's attention weights.
         """
         token_type_ids, attention_mask = self.check_inputs(input_ids, token_type_ids, attention_mask)
+        want_states, want_weights = output_hidden_states or return_all, output_attentions or return_all
         mask = padding_mask(attention_mask)  # (B, 1, 1, T): every token sees every real token
         x = self.embeddings(input_ids, token_type_ids)  # (B, T, H)
         hidden_states, attentions = [x], []
         for layer in self.layers:
-            if return_all:
+            if want_weights:  # the explicit softmax path, slower than the fused kernel
                 x, weights = layer(x, mask, return_weights=True)
-                hidden_states.append(x)
                 attentions.append(weights)
             else:
                 x = layer(x, mask)
-        if not return_all:
+            hidden_states.append(x)
+        if not (want_states or want_weights):
             return x
-        pooled = torch.tanh(self.pooler(x[:, 0]))  # (B, H) from the [CLS] position
-        return BertOutput(x, pooled, tuple(hidden_states), tuple(attentions))
+        return BertOutput(x, self.pool(x), tuple(hidden_states) if want_states else None,
+                          tuple(attentions) if want_weights else None)
 
     def pool(self, hidden: Tensor) -> Tensor:
         """(B, T, H) final states -> (B, H) pooled [CLS] vector."""
@@ -267,6 +276,17 @@ class BertForSequenceClassification(nn.Module):
         hidden = self.bert(input_ids, token_type_ids, attention_mask)  # (B, T, H)
         cls_vector = self.bert.pool(hidden) if self.use_pooler else hidden[:, 0]  # (B, H)
         return self.classifier(self.dropout(cls_vector))
+
+    @torch.no_grad()
+    def predict_proba(self, input_ids: Tensor, token_type_ids: Tensor | None = None,
+                      attention_mask: Tensor | None = None) -> Tensor:
+        """(B, num_labels) class probabilities: softmax of the logits, in eval mode, without gradients."""
+        was_training = self.training
+        self.eval()
+        try:
+            return self(input_ids, token_type_ids, attention_mask).softmax(-1)
+        finally:
+            self.train(was_training)
 
 
 def _init_weights(module: nn.Module) -> None:

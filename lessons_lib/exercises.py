@@ -75,3 +75,57 @@ def _embedding_parameters(config) -> int:
     from lessons_lib.training import count_parameters
 
     return count_parameters(BertEmbeddings(config))
+
+
+@exercise("nsp-pair-counts", "every sentence that has a next sentence in its own document is one A; "
+          "half of the pairs, rounded down, get a random B. Answer (pairs, NotNext pairs).")
+def _nsp_pair_counts(documents) -> tuple[int, int]:
+    from lessons_lib.nsp import make_nsp_pairs
+
+    pairs = make_nsp_pairs(documents)
+    return len(pairs), sum(not p.is_next for p in pairs)
+
+
+@exercise("nsp-segment-ids", "[CLS], A's tokens and the first [SEP] are segment 0; B's tokens and the "
+          "final [SEP] are segment 1. Answer a list of 0s and 1s.")
+def _nsp_segment_ids(n_a: int, n_b: int) -> list[int]:
+    from lessons_lib.nsp import encode_pair
+
+    return encode_pair([5] * n_a, [6] * n_b, cls_id=1, sep_id=2).token_type_ids
+
+
+@exercise("nsp-truncated-lengths", "three places go to [CLS] and the two [SEP]s; then one token at a "
+          "time comes off whichever side is longer (B on a tie). Answer (tokens of A, tokens of B).")
+def _nsp_truncated_lengths(n_a: int, n_b: int, max_len: int) -> tuple[int, int]:
+    from lessons_lib.nsp import truncate_pair
+
+    a, b = truncate_pair(list(range(n_a)), list(range(n_b)), max_len - 3)
+    return len(a), len(b)
+
+
+@exercise("topic-only-accuracy", "a judge of topic alone says IsNext to every B from A's own document "
+          "and NotNext to every B from another one. Count the pairs it gets right; answer the share, "
+          "rounded to 2 decimals.")
+def _topic_only_accuracy(documents, seed: int = 0) -> float:
+    from lessons_lib.nsp import make_nsp_pairs
+
+    # make_nsp_pairs keeps the anchors in corpus order, so pair k has A = documents[d][i].
+    anchors = [d for d, doc in enumerate(documents) for _ in range(len(doc) - 1)]
+    pairs = make_nsp_pairs(documents, seed=seed, hard_negatives=True)
+    right = sum(p.is_next == (p.b in documents[d]) for p, d in zip(pairs, anchors, strict=True))
+    return round(right / len(pairs), 2)
+
+
+@exercise("mlm-expected-split", "first keep mask_prob of the tokens; split what you kept into mask_frac, "
+          "random_frac and the rest; round each count to a whole token.")
+def _mlm_expected_split(n_tokens: int, mask_prob: float = 0.15, mask_frac: float = 0.8,
+                        random_frac: float = 0.1) -> tuple[int, int, int]:
+    selected = n_tokens * mask_prob
+    return (round(selected * mask_frac), round(selected * random_frac),
+            round(selected * (1 - mask_frac - random_frac)))
+
+
+@exercise("loss-positions", "a left-to-right LM predicts the next token at every position but the last; "
+          "a masked LM only at the selected ones (mask_prob of them, on average).")
+def _loss_positions(batch_size: int, window: int, mask_prob: float = 0.15) -> tuple[int, int]:
+    return batch_size * (window - 1), round(mask_prob * batch_size * window)

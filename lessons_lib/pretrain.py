@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import platform
 import shlex
+import shutil
 import sys
 import time
 from importlib.resources import files
@@ -42,6 +43,10 @@ def load_pretrained_bert(directory: str | Path = SHIPPED_BERT) -> tuple[BertForP
     return model.eval(), tokenizer, metadata
 
 
+# Options that must not change between an interrupted run and its --resume.
+_RESUME_SETTINGS = ("steps", "batch_size", "max_len", "vocab_size", "lr", "seed", "documents")
+
+
 def _parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m lessons_lib.pretrain", description=__doc__.splitlines()[0])
     parser.add_argument("model", choices=["bert"], help="which model to pre-train")
@@ -54,20 +59,33 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--save-every", type=int, default=200, help="steps between resumable snapshots")
     parser.add_argument("--out", type=Path, default=SHIPPED_BERT, help="checkpoint directory")
     parser.add_argument("--resume", action="store_true", help="continue from OUT/resume/ if it exists")
+    parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (default 2)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.add_argument("--documents", type=int, default=None, help="use only the first N training documents (smoke runs)")
+    parser.add_argument("--eval-documents", type=int, default=None,
+                        help="score on only the first N validation documents (smoke runs)")
     parser.add_argument("--stop-at", type=int, default=None,
                         help="stop after this step, leaving only the resumable snapshot (to test --resume)")
     args = parser.parse_args(argv)
     if args.steps < 2 or args.save_every < 1:
         parser.error("--steps must be >= 2 and --save-every >= 1")
+    longest = BertConfig.tiny(vocab_size=8).max_position_embeddings
+    if not 8 <= args.max_len <= longest:
+        parser.error(f"--max-len must be between 8 and {longest} (the tiny BERT's positions)")
+    # NotNext pairs draw sentence B from another document, so a split needs two documents at least.
+    for option, least in (("batch_size", 1), ("vocab_size", 1), ("threads", 1), ("documents", 2), ("eval_documents", 2)):
+        value = getattr(args, option)
+        if value is not None and value < least:
+            parser.error(f"--{option.replace('_', '-')} must be an integer >= {least}, got {value}")
     return args
 
 
 def pretrain_bert(args: argparse.Namespace, argv: list[str] | None = None) -> dict:
     """Train the tokenizer and the tiny BERT, evaluate on held-out documents, write the checkpoint."""
     start = time.perf_counter()
-    torch.set_num_threads(min(2, torch.get_num_threads()))  # the size of machine the collection targets
+    # Two threads: the size of machine the collection targets. On a machine that other programs
+    # keep busy, one thread can be many times faster (each parallel step waits for both threads).
+    torch.set_num_threads(args.threads)
     corpus = load_corpus()
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -91,8 +109,13 @@ def pretrain_bert(args: argparse.Namespace, argv: list[str] | None = None) -> di
     stream = PretrainingStream(documents, tokenizer, batch_size=args.batch_size, max_len=args.max_len,
                                seed=args.seed)
     step, elapsed_before = 0, 0.0
+    settings = {name: getattr(args, name) for name in _RESUME_SETTINGS}
     if args.resume and resume_file.is_file():
         saved = torch.load(resume_file, weights_only=False)
+        changed = {k: (v, settings[k]) for k, v in saved.get("settings", settings).items() if settings[k] != v}
+        if changed:  # another schedule or data order would not reach the uninterrupted run's weights
+            raise ValueError("--resume needs the options of the interrupted run; changed (was, now): "
+                             + ", ".join(f"--{k.replace('_', '-')} {v}" for k, v in changed.items()))
         model.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
         scheduler.load_state_dict(saved["scheduler"])
@@ -109,24 +132,28 @@ def pretrain_bert(args: argparse.Namespace, argv: list[str] | None = None) -> di
         step += chunk
         resume_file.parent.mkdir(exist_ok=True)
         torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                    "scheduler": scheduler.state_dict(), "rng": torch.get_rng_state(), "step": step,
+                    "scheduler": scheduler.state_dict(), "rng": torch.get_rng_state(), "step": step, "settings": settings,
                     "elapsed": elapsed_before + time.perf_counter() - start}, resume_file)
         if args.stop_at is not None and step >= args.stop_at:
             return {"stopped_at": step}
 
-    scores = evaluate_pretraining(model, corpus.valid, tokenizer, max_len=args.max_len)
+    heldout = corpus.valid[: args.eval_documents] if args.eval_documents else corpus.valid
+    scores = evaluate_pretraining(model, heldout, tokenizer, max_len=args.max_len)
     metadata = {
         "command": "python -m lessons_lib.pretrain " + shlex.join(argv if argv is not None else ["bert"]),
         "steps": args.steps, "batch_size": args.batch_size, "max_len": args.max_len, "lr": args.lr,
         "seed": args.seed, "vocab_size": tokenizer.vocab_size, "parameters": count_parameters(model),
         "train_documents": len(documents), "train_pairs_per_epoch": stream.steps_per_epoch * args.batch_size,
         "heldout": "validation split of the default corpus (documents never seen in training)",
+        "heldout_documents": len(heldout),
         "heldout_mlm_accuracy": round(scores["mlm_accuracy"], 4),
         "heldout_nsp_accuracy": round(scores["nsp_accuracy"], 4),
         "wall_time_seconds": round(elapsed_before + time.perf_counter() - start, 1),
         "torch": torch.__version__, "python": platform.python_version(), "cpu_threads": torch.get_num_threads(),
     }
     save_checkpoint(out, model, config, metadata)
+    # The snapshot (model + AdamW moments, about three times the checkpoint) has served its purpose.
+    shutil.rmtree(resume_file.parent, ignore_errors=True)
     return metadata
 
 
@@ -134,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     argv = sys.argv[1:] if argv is None else argv
     metadata = pretrain_bert(_parse(argv), argv)
+    if "stopped_at" in metadata:
+        print(f"stopped at step {metadata['stopped_at']}; continue with --resume")
+        return 0
     for key in ("heldout_mlm_accuracy", "heldout_nsp_accuracy", "wall_time_seconds"):
         print(f"{key}: {metadata[key]}")
     return 0

@@ -147,3 +147,170 @@ def truncation_widget(tokens: Sequence[str], max_tokens: int = 510) -> widgets.V
     container.controls = {"length": length, "strategy": strategy}
     container.output = output
     return container
+
+
+_KIND_COLOURS = {"true next": "#c5e0b4", "same document": "#ffe699", "other document": "#d9e1f2"}
+
+
+def _probability_bar(p: float, width: int = 160) -> str:
+    """A horizontal bar filled to ``p`` (green when the model calls IsNext, grey otherwise)."""
+    fill = "#70ad47" if p >= 0.5 else "#a6a6a6"
+    return (f"<div style='display:inline-block;width:{width}px;height:12px;background:#eee;"
+            f"vertical-align:middle'><div style='width:{round(width * p)}px;height:12px;"
+            f"background:{fill}'></div></div>")
+
+
+def render_nsp_candidates(sentence_a: str, candidates: Sequence[tuple[str, str, float]]) -> str:
+    """HTML: sentence A, then each candidate B with its kind and a bar of the model's P(IsNext)."""
+    if not isinstance(sentence_a, str):
+        raise TypeError(f"sentence_a must be a str, got {type(sentence_a).__name__}")
+    if not candidates:
+        raise ValueError("candidates must be a non-empty list of (kind, sentence, probability)")
+    best = max(range(len(candidates)), key=lambda n: candidates[n][2])
+    rows = []
+    for n, (kind, sentence, p) in enumerate(candidates):
+        # The call is right when a true next sentence gets P >= 0.5 and any other gets P < 0.5.
+        right = (p >= 0.5) == (kind == "true next")
+        verdict = "<span style='color:#2e7d32'>&#10003;</span>" if right else "<span style='color:#c00'>&#10007;</span>"
+        pick = " <b>&larr; model's pick</b>" if n == best else ""
+        rows.append(
+            f"<tr><td>{chip(kind, _KIND_COLOURS.get(kind, '#eee'))}</td>"
+            f"<td style='white-space:nowrap'>{_probability_bar(p)} {p:.0%} {verdict}{pick}</td>"
+            f"<td style='text-align:left'>{html.escape(sentence)}</td></tr>"
+        )
+    return (
+        f"<div style='margin:4px 0'><b>A:</b> {html.escape(sentence_a)}</div>"
+        "<table><tr><th>B is</th><th>P(IsNext)</th><th style='text-align:left'>sentence B</th></tr>"
+        + "".join(rows) + "</table>"
+        f"<div style='{_LEGEND_STYLE}'>Bar: the model's probability that B follows A (green: it says "
+        "IsNext). &#10003;/&#10007;: whether that call is right.</div>"
+    )
+
+
+def nsp_widget(model, tokenizer: WordPieceTokenizer, documents: Sequence[Sequence[str]], *,
+               n_other: int = 4, max_len: int = 64, seed: int = 0) -> widgets.VBox:
+    """Pick a sentence A; see its true next sentence and random candidates, each with P(IsNext).
+
+    ``model`` is a `BertForPreTraining`; its NSP head scores every (A, candidate) pair.
+    """
+    from lessons_lib.nsp_eval import candidate_next_sentences, is_next_probability
+
+    if not isinstance(documents, Sequence) or len(documents) < 2:
+        raise ValueError("documents must be a list of at least two documents (lists of sentences)")
+    anchors = [(d, i) for d, doc in enumerate(documents) for i in range(len(doc) - 1)]
+    if not anchors:
+        raise ValueError("documents must hold at least one document of two or more sentences")
+    sentence = widgets.IntSlider(value=0, min=0, max=len(anchors) - 1, description="sentence A",
+                                 continuous_update=False, layout={"width": "95%"})
+    draw = widgets.IntSlider(value=0, min=0, max=9, description="random draw", continuous_update=False)
+    output = widgets.HTML()
+
+    def redraw(_change=None) -> None:
+        d, i = anchors[sentence.value]
+        candidates = candidate_next_sentences(documents, d, i, n_other=n_other, seed=seed * 10 + draw.value)
+        a = documents[d][i]
+        p = is_next_probability(model, tokenizer, [(a, b) for _, b in candidates], max_len=max_len)
+        header = (f"<div style='{_LEGEND_STYLE}'>document {d}, sentence {i + 1} of "
+                  f"{len(documents[d])}</div>")
+        output.value = header + render_nsp_candidates(
+            a, [(kind, b, float(q)) for (kind, b), q in zip(candidates, p, strict=True)])
+
+    sentence.observe(redraw, names="value")
+    draw.observe(redraw, names="value")
+    redraw()
+    container = widgets.VBox([sentence, draw, output])
+    container.controls = {"sentence": sentence, "draw": draw}
+    container.output = output
+    return container
+
+
+# --- masked-LM corruption -------------------------------------------------------------------------
+
+_OUTCOME_COLOURS = {1: "#f4b183", 2: "#ff8f8f", 3: "#ffe699", 0: "#e2efda"}  # [MASK], random, unchanged, not selected
+_SPECIAL_COLOUR = "#c9c9c9"
+
+
+def render_masking(tokenizer: WordPieceTokenizer, text: str, *, mask_prob: float = 0.15, mask_frac: float = 0.8,
+                   random_frac: float = 0.1, seed: int = 0) -> str:
+    """HTML of ``[CLS] text [SEP]`` after masking: what the model sees, each box's label under it, and counts."""
+    import torch
+
+    from lessons_lib.masking import (
+        MASKED,
+        NOT_SELECTED,
+        OUTCOME_NAMES,
+        RANDOM,
+        UNCHANGED,
+        mask_tokens,
+    )
+
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
+    if mask_frac + random_frac > 1.0 + 1e-9:
+        return (f"<div style='color:#c00'>mask_frac + random_frac = {mask_frac + random_frac:.2f} is more than 1: "
+                "lower one of them (the rest, 1 - mask_frac - random_frac, stays unchanged).</div>")
+    ids = torch.tensor([[tokenizer.cls_id, *tokenizer.encode(text), tokenizer.sep_id]])  # (1, T)
+    inputs, labels, outcomes = mask_tokens(
+        ids, vocab_size=tokenizer.vocab_size, mask_id=tokenizer.mask_id, special_ids=tokenizer.special_ids,
+        mask_prob=mask_prob, mask_frac=mask_frac, random_frac=random_frac,
+        generator=torch.Generator().manual_seed(seed), return_outcomes=True)
+    seen = tokenizer.convert_ids_to_tokens(inputs[0].tolist())
+    originals = tokenizer.convert_ids_to_tokens(ids[0].tolist())
+    boxes = []
+    for token, original, label, outcome, raw in zip(seen, originals, labels[0].tolist(), outcomes[0].tolist(),
+                                                    ids[0].tolist(), strict=True):
+        special = raw in tokenizer.special_ids
+        colour = _SPECIAL_COLOUR if special else _OUTCOME_COLOURS[outcome]
+        subtitle = "-100" if outcome == NOT_SELECTED else f"{original} ({label})"
+        tip = "special token: never selected" if special else OUTCOME_NAMES[outcome]
+        boxes.append(chip(token, colour, subtitle, title=tip))
+    counts = {code: int((outcomes == code).sum()) for code in (MASKED, RANDOM, UNCHANGED)}
+    n_selected, n_ordinary = sum(counts.values()), len(originals) - sum(i in tokenizer.special_ids for i in ids[0].tolist())
+    summary = (f"<div><b>{n_selected}</b> of {n_ordinary} ordinary tokens selected "
+               f"({n_selected / max(n_ordinary, 1):.0%}): <b>{counts[MASKED]}</b> [MASK], "
+               f"<b>{counts[RANDOM]}</b> random, <b>{counts[UNCHANGED]}</b> unchanged. "
+               f"The loss is computed at {n_selected} positions only.</div>")
+    legend = "".join(chip(name, _OUTCOME_COLOURS[code]) for code, name in OUTCOME_NAMES.items() if code)
+    legend += chip("not selected", _OUTCOME_COLOURS[NOT_SELECTED]) + chip("special", _SPECIAL_COLOUR)
+    return (summary + f"<div style='{_LEGEND_STYLE}'>box: what the model sees; under it: the label "
+            f"(original token and id to predict, or -100 = no loss). {legend}</div>" + "".join(boxes))
+
+
+def masking_widget(tokenizer: WordPieceTokenizer, examples: Sequence[str], text: str | None = None) -> widgets.VBox:
+    """Pick or type a sentence, move the masking rates and the seed; see which tokens are hidden and how."""
+    if not isinstance(tokenizer, WordPieceTokenizer):
+        raise TypeError(f"tokenizer must be a WordPieceTokenizer, got {type(tokenizer).__name__}")
+    if not examples or not all(isinstance(e, str) and e for e in examples):
+        raise ValueError("examples must be a non-empty list of non-empty strings")
+    picker = widgets.Dropdown(options=list(examples), description="example", layout={"width": "95%"})
+    box = widgets.Textarea(value=text if text is not None else examples[0], description="text",
+                           layout={"width": "95%", "height": "60px"})
+
+    def slider(description: str, value: float) -> widgets.FloatSlider:
+        return widgets.FloatSlider(value=value, min=0.0, max=1.0, step=0.05, description=description,
+                                   readout_format=".2f", continuous_update=False, style={"description_width": "90px"})
+
+    controls = {"example": picker, "text": box, "mask_prob": slider("mask_prob", 0.15),
+                "mask_frac": slider("mask_frac", 0.8), "random_frac": slider("random_frac", 0.1),
+                "seed": widgets.IntSlider(value=0, min=0, max=99, description="seed", continuous_update=False,
+                                          style={"description_width": "90px"})}
+    output = widgets.HTML()
+
+    def redraw(_change=None) -> None:
+        output.value = render_masking(tokenizer, box.value, mask_prob=controls["mask_prob"].value,
+                                      mask_frac=controls["mask_frac"].value,
+                                      random_frac=controls["random_frac"].value, seed=controls["seed"].value)
+
+    def use_example(change) -> None:
+        box.value = change["new"]  # triggers redraw through the text box's observer
+
+    picker.observe(use_example, names="value")
+    for name in ("text", "mask_prob", "mask_frac", "random_frac", "seed"):
+        controls[name].observe(redraw, names="value")
+    redraw()
+    sliders = widgets.HBox([widgets.VBox([controls["mask_prob"], controls["seed"]]),
+                            widgets.VBox([controls["mask_frac"], controls["random_frac"]])])
+    container = widgets.VBox([picker, box, sliders, output])
+    container.controls = controls
+    container.output = output
+    return container

@@ -1,6 +1,7 @@
 """Time one BERT pre-training step (forward, backward, AdamW) for lessons_lib and transformers.
 
-Same configuration, same weights, same batch, CPU, 2 threads. Prints a markdown table.
+Same configuration, same weights, same batch, CPU, 2 threads by default; the two models' steps
+alternate, so a busy machine slows both alike. Prints a markdown table and the speed ratio.
 Run: .venv/bin/python scripts/bench_bert_step.py [--layers 4 --hidden 256 --heads 4 --batch 8 --seq 128]
 """
 
@@ -17,19 +18,29 @@ import transformers
 from lessons_lib.bert import BertConfig, BertForPreTraining
 
 
-def _step_time(model, forward, batch, repeats: int) -> float:
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
-    times = []
-    for i in range(repeats + 3):  # the first 3 steps warm up allocators and caches
-        start = time.perf_counter()
-        mlm, nsp = forward(model, batch)
-        loss = F.cross_entropy(mlm.flatten(0, 1), batch["labels"].flatten()) + F.cross_entropy(nsp, batch["nsp"])
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        if i >= 3:
-            times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def _train_step(model, forward, optimizer, batch) -> float:
+    start = time.perf_counter()
+    mlm, nsp = forward(model, batch)
+    loss = F.cross_entropy(mlm.flatten(0, 1), batch["labels"].flatten()) + F.cross_entropy(nsp, batch["nsp"])
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    return time.perf_counter() - start
+
+
+def _median_step_times(contenders, batch, repeats: int, warmup: int = 3) -> list[float]:
+    # Steps alternate between the contenders (and which goes first), so that a busy or idle
+    # moment of the machine falls on both alike.
+    optimizers = [torch.optim.AdamW(model.parameters(), lr=1e-4) for model, _ in contenders]
+    times: list[list[float]] = [[] for _ in contenders]
+    for i in range(warmup + repeats):
+        order = range(len(contenders)) if i % 2 == 0 else reversed(range(len(contenders)))
+        for j in order:
+            model, forward = contenders[j]
+            elapsed = _train_step(model, forward, optimizers[j], batch)
+            if i >= warmup:  # the first steps warm up allocators and caches
+                times[j].append(elapsed)
+    return [statistics.median(t) for t in times]
 
 
 def main() -> None:
@@ -40,9 +51,10 @@ def main() -> None:
     parser.add_argument("--vocab", type=int, default=30522)
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--seq", type=int, default=128)
-    parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    parser.add_argument("--repeats", type=int, default=10, help="timed steps of each, after 3 warm-up steps")
     args = parser.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     config = BertConfig(vocab_size=args.vocab, hidden_size=args.hidden, num_layers=args.layers,
                         num_heads=args.heads, intermediate_size=4 * args.hidden)
@@ -63,13 +75,10 @@ def main() -> None:
         out = model(input_ids=b["ids"], token_type_ids=b["segments"], attention_mask=b["mask"])
         return out.prediction_logits, out.seq_relationship_logits
 
-    # Alternate the two, twice, so that neither gets a warmer machine.
-    rounds = [(_step_time(ours, ours_forward, batch, args.repeats), _step_time(theirs, theirs_forward, batch, args.repeats))
-              for _ in range(2)]
-    ours_s = min(r[0] for r in rounds)
-    theirs_s = min(r[1] for r in rounds)
+    ours_s, theirs_s = _median_step_times([(ours, ours_forward), (theirs, theirs_forward)], batch, args.repeats)
     print(f"config: L={args.layers} H={args.hidden} A={args.heads} vocab={args.vocab}, batch {args.batch} x {args.seq}, "
-          f"torch {torch.__version__}, transformers {transformers.__version__}, 2 threads")
+          f"torch {torch.__version__}, transformers {transformers.__version__}, "
+          f"{args.threads} thread(s), median of {args.repeats} steps each")
     print("| implementation | median step (ms) |")
     print("|---|---:|")
     print(f"| lessons_lib BertForPreTraining | {ours_s * 1000:.0f} |")

@@ -18,34 +18,52 @@ from lessons_lib.pretraining import (
 from lessons_lib.tokenizer import WordPieceTokenizer
 from lessons_lib.training import load_checkpoint
 
-SMOKE = ["bert", "--steps", "6", "--save-every", "3", "--vocab-size", "400", "--documents", "12",
-         "--batch-size", "8", "--max-len", "32", "--no-progress"]
+SMOKE = ["bert", "--steps", "6", "--save-every", "3", "--vocab-size", "400", "--documents", "4",
+         "--batch-size", "8", "--max-len", "32", "--eval-documents", "2", "--no-progress",
+         "--threads", "1"]  # one thread: immune to other programs on a shared machine
 
 
-def test_short_run_writes_a_complete_checkpoint(tmp_path):
-    assert main([*SMOKE, "--out", str(tmp_path / "a")]) == 0
-    state, config, metadata = load_checkpoint(tmp_path / "a")
-    assert (tmp_path / "a" / "vocab.txt").is_file()
-    assert config["vocab_size"] == 400 and metadata["steps"] == 6
+@pytest.fixture(scope="module")
+def straight_run(tmp_path_factory):
+    """A 6-step run, start to finish, shared by the tests below (it is the slow part)."""
+    out = tmp_path_factory.mktemp("straight")
+    assert main([*SMOKE, "--out", str(out)]) == 0
+    return out
+
+
+def test_short_run_writes_a_complete_checkpoint(straight_run):
+    state, config, metadata = load_checkpoint(straight_run)
+    assert (straight_run / "vocab.txt").is_file()
+    assert not (straight_run / "resume").exists()  # the snapshot goes once the run is done
+    assert config["vocab_size"] == 400 and metadata["steps"] == 6 and metadata["heldout_documents"] == 2
     assert 0.0 <= metadata["heldout_nsp_accuracy"] <= 1.0 and metadata["command"].startswith("python -m")
-    model, tokenizer, _ = load_pretrained_bert(tmp_path / "a")
+    model, tokenizer, _ = load_pretrained_bert(straight_run)
     assert tokenizer.vocab_size == 400 and model.heads.decoder.weight is model.bert.embeddings.token.weight
 
 
-def test_resuming_gives_the_same_weights_as_an_uninterrupted_run(tmp_path):
-    main([*SMOKE, "--out", str(tmp_path / "straight")])
-    main([*SMOKE, "--out", str(tmp_path / "resumed"), "--stop-at", "3"])
-    assert not (tmp_path / "resumed" / "model.safetensors").exists()
-    main([*SMOKE, "--out", str(tmp_path / "resumed"), "--resume"])
-    straight, _, _ = load_checkpoint(tmp_path / "straight")
-    resumed, _, _ = load_checkpoint(tmp_path / "resumed")
+@pytest.mark.parametrize("bad", [["--max-len", "500"], ["--steps", "1"], ["--eval-documents", "1"]])
+def test_bad_options_are_refused(bad, capsys):
+    with pytest.raises(SystemExit):
+        main([*SMOKE, *bad])
+    assert bad[0] in capsys.readouterr().err
+
+
+def test_resuming_gives_the_same_weights_as_an_uninterrupted_run(straight_run, tmp_path):
+    assert main([*SMOKE, "--out", str(tmp_path), "--stop-at", "3"]) == 0
+    assert not (tmp_path / "model.safetensors").exists() and (tmp_path / "resume").is_dir()
+    with pytest.raises(ValueError, match="--lr"):
+        main([*SMOKE, "--out", str(tmp_path), "--resume", "--lr", "0.5"])
+    main([*SMOKE, "--out", str(tmp_path), "--resume"])
+    straight, _, straight_meta = load_checkpoint(straight_run)
+    resumed, _, resumed_meta = load_checkpoint(tmp_path)
     for name in straight:
         torch.testing.assert_close(resumed[name], straight[name], rtol=0, atol=0)
+    assert resumed_meta["heldout_mlm_accuracy"] == straight_meta["heldout_mlm_accuracy"]
 
 
 def test_stream_is_deterministic_and_masks_every_batch_anew():
     docs = load_corpus().train[:15]
-    tokenizer = WordPieceTokenizer.train([s for d in docs for s in d], 300, show_progress=False)
+    tokenizer = WordPieceTokenizer.from_vocab_file(SHIPPED_BERT / "vocab.txt")
     stream = PretrainingStream(docs, tokenizer, batch_size=8, max_len=32)
     first, again = stream.batch(5), PretrainingStream(docs, tokenizer, batch_size=8, max_len=32).batch(5)
     assert all(torch.equal(first[k], again[k]) for k in first)

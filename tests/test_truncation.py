@@ -23,6 +23,14 @@ def test_exact_boundaries():
     assert head_tail_split(800) == (128, 382) and head_tail_split(801) == (256, 254)
 
 
+def test_other_budgets_keep_the_same_proportions():
+    # Half of BERT's budget: the threshold halves to 400 tokens, the splits to 64/191 and 128/127.
+    assert head_tail_split(400, 255) == (64, 191) and head_tail_split(401, 255) == (128, 127)
+    assert truncate(list(range(300)), "head+tail", 255) == list(range(64)) + list(range(109, 300))
+    assert kept_mask(5, "tail", 3) == [False, False, True, True, True]
+    assert kept_mask(5, "head", 3) == [True, True, True, False, False]
+
+
 @given(n=st.integers(0, 3000), max_tokens=st.integers(2, 600), strategy=st.sampled_from(["head", "tail", "head+tail"]))
 def test_properties(n, max_tokens, strategy):
     tokens = list(range(n))

@@ -1,4 +1,8 @@
-"""Drive JupyterLab in headless Chromium: open a notebook, run it, and inspect what a student sees."""
+"""Start and stop what the browser test needs: a JupyterLab server and a headless Chromium.
+
+Both are started by the test itself and stopped by their own process ids (SIGTERM, then SIGKILL),
+whatever happens in between, so a failing or interrupted run leaves nothing behind.
+"""
 
 from __future__ import annotations
 
@@ -10,241 +14,198 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+
+import psutil
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-# JupyterLab settings for a quiet, reproducible session: no news or update checks, no restored tabs.
-OVERRIDES = {
-    "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
-    "@jupyterlab/application-extension:context-menu": {"disabled": False},
-    "@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"},
+SERVER_START_TIMEOUT_S = 90
+STOP_TIMEOUT_S = 15
+
+# JupyterLab settings for a quiet, reproducible session (overrides.json in the app settings dir).
+LAB_OVERRIDES = {
+    # No news, no update check, no toasts drawn over the notebook (and nothing fetched from the web).
+    "@jupyterlab/apputils-extension:notification": {
+        "fetchNews": "false", "checkForUpdates": False, "doNotDisturbMode": True,
+    },
+    # The extension manager would query PyPI.
+    "@jupyterlab/extensionmanager-extension:plugin": {"enabled": False},
+    "@jupyterlab/notebook-extension:tracker": {
+        # Every cell stays in the DOM, so every output and widget can be found and counted.
+        "windowingMode": "none",
+        # A notebook without a kernelspec starts the default kernel instead of asking in a dialog.
+        "autoStartDefaultKernel": True,
+        # No blank space after the last cell in the screenshots.
+        "scrollPastEnd": False,
+    },
 }
-WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def _stop(process: subprocess.Popen, timeout: float = 15) -> None:
-    """Stop a process group started by us: SIGTERM, then SIGKILL if it lingers."""
-    if process.poll() is not None:
+def stop_process(process: psutil.Process, timeout: float = STOP_TIMEOUT_S) -> None:
+    """Stop ``process`` and the children it leaves: SIGTERM, then SIGKILL after ``timeout`` s.
+
+    A ``psutil.Process`` rather than a bare pid: psutil refuses to signal a pid reused by another program.
+    """
+    try:
+        # Collected first: once the parent is gone its children can no longer be found from it.
+        children = process.children(recursive=True)
+        process.send_signal(signal.SIGTERM)
+    except psutil.NoSuchProcess:
         return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=timeout)
-    except (subprocess.TimeoutExpired, ProcessLookupError):
+    _, alive = psutil.wait_procs([process], timeout=timeout)
+    # A child that outlives its parent's shutdown (a kernel after a SIGKILLed server) is ours too.
+    _, alive = psutil.wait_procs(alive + [c for c in children if c.is_running()], timeout=0.5)
+    for leftover in alive:
         try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
+            leftover.kill()
+        except psutil.NoSuchProcess:
             pass
-        process.wait(timeout=timeout)
-
-
-@contextmanager
-def jupyter_lab(notebooks: list[Path], workdir: Path):
-    """A JupyterLab server on loopback serving copies of ``notebooks``; stopped by its pid on exit."""
-    root = workdir / "root"
-    root.mkdir()
-    for path in notebooks:
-        shutil.copy(path, root / path.name)
-    settings = workdir / "settings"
-    settings.mkdir()
-    (settings / "overrides.json").write_text(json.dumps(OVERRIDES))
-    home = workdir / "home"
-    env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"),
-           "MPLCONFIGDIR": str(home / "mpl"), "JUPYTER_CONFIG_DIR": str(home / "jupyter-config"),
-           "JUPYTER_RUNTIME_DIR": str(home / "jupyter-runtime"), "MPLBACKEND": "module://matplotlib_inline.backend_inline",
-           "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
-    port = _free_port()
-    lab = Path(sys.executable).with_name("jupyter-lab")
-    log = (workdir / "lab.log").open("w")
-    server = subprocess.Popen(
-        [str(lab), "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
-         "--ServerApp.port_retries=0", "--IdentityProvider.token=", "--ServerApp.password=",
-         "--ServerApp.disable_check_xsrf=True", f"--ServerApp.root_dir={root}",
-         f"--LabApp.app_settings_dir={settings}", "--LabApp.expose_app_in_browser=True",
-         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:  # poll the API until it answers: a deterministic wait, no fixed sleep
-            if server.poll() is not None:
-                raise RuntimeError(f"JupyterLab exited early:\n{(workdir / 'lab.log').read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{base}/api/status", timeout=2) as reply:
-                    if reply.status == 200:
-                        break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("JupyterLab did not answer within 90 s") from None
-                time.sleep(0.2)
-        yield base
-    finally:
-        _stop(server)
-        log.close()
+    psutil.wait_procs(alive, timeout=timeout)
 
 
 @dataclass
-class Report:
-    """What the browser saw in one notebook."""
+class LabServer:
+    """A running JupyterLab server: where it listens, what it serves, where it logs."""
 
-    notebook: str
-    problems: list[str] = field(default_factory=list)
-    widgets_expected: int = 0
-    widgets_rendered: int = 0
-    interactions: list[str] = field(default_factory=list)
-    seconds: float = 0.0
+    url: str
+    root: Path
+    log: Path
+    pid: int
+
+    def log_tail(self, chars: int = 3000) -> str:
+        """The end of the server's log (it includes the kernels' own stderr)."""
+        return self.log.read_text(errors="replace")[-chars:]
 
 
-# JavaScript run in the page. `window.jupyterapp` is exposed by --LabApp.expose_app_in_browser.
-_RUN_ALL = """async () => {
-  const app = window.jupyterapp;
-  const panel = app.shell.currentWidget;
-  await panel.context.ready;
-  await panel.sessionContext.ready;
-  await app.commands.execute('notebook:run-all-cells');
-  return true;
-}"""
-_MODEL_SUMMARY = """() => {
-  const panel = window.jupyterapp.shell.currentWidget;
-  const cells = panel.content.model.cells;
-  const out = {code: 0, executed: 0, errors: [], widgets: 0};
-  for (let i = 0; i < cells.length; i++) {
-    const cell = cells.get(i);
-    if (cell.type !== 'code') continue;
-    out.code += 1;
-    if (cell.executionCount) out.executed += 1;
-    for (let j = 0; j < cell.outputs.length; j++) {
-      const o = cell.outputs.get(j).toJSON();
-      if (o.output_type === 'error') out.errors.push(`cell ${i}: ${o.ename}: ${o.evalue}`);
-      if (o.data && o.data['application/vnd.jupyter.widget-view+json']) out.widgets += 1;
+def _lab_env(home: Path) -> dict[str, str]:
+    """The server's environment: every per-user folder inside ``home``, so the run touches nothing else."""
+    folders = {
+        "HOME": home, "XDG_CACHE_HOME": home / "cache", "MPLCONFIGDIR": home / "matplotlib",
+        "JUPYTER_CONFIG_DIR": home / "jupyter" / "config", "JUPYTER_DATA_DIR": home / "jupyter" / "data",
+        "JUPYTER_RUNTIME_DIR": home / "jupyter" / "runtime",
     }
-  }
-  return out;
-}"""
-_KERNEL_BUSY = """() => {
-  const panel = window.jupyterapp.shell.currentWidget;
-  const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
-  const queued = [...document.querySelectorAll('.jp-InputArea-prompt')].some(p => p.textContent.includes('*'));
-  return !kernel || kernel.status !== 'idle' || queued;
-}"""
+    for folder in folders.values():
+        folder.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, **{k: str(v) for k, v in folders.items()}}
+    # Plots drawn inline, as for a student, even if the caller's shell sets MPLBACKEND=Agg.
+    env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", PYTHONUNBUFFERED="1")
+    env.pop("JUPYTER_PATH", None)
+    env.pop("JUPYTERLAB_SETTINGS_DIR", None)
+    return env
 
 
-def _wait_until(predicate, timeout: float, what: str, interval: float = 0.25) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
-
-
-def _outputs_text(area) -> str:
-    return " | ".join(h.inner_text() for h in area.query_selector_all(".widget-html-content"))
-
-
-def _move_one_control(area) -> str | None:
-    """Change one control of an interactive widget; return what was done (None: no control)."""
-    select = area.query_selector("select")
-    if select is not None:
-        options = select.eval_on_selector_all("option", "os => os.map(o => o.value)")
-        current = select.evaluate("s => s.value")
-        other = next((o for o in options if o != current), None)
-        if other is not None:
-            select.select_option(other)
-            return f"dropdown -> {other!r}"
-    toggles = area.query_selector_all(".widget-toggle-button:not(.mod-active)")
-    if toggles:
-        label = toggles[0].inner_text()
-        toggles[0].click()
-        return f"toggle button {label!r}"
-    handle = area.query_selector(".noUi-handle")
-    if handle is not None:
-        handle.focus()
-        for _ in range(3):
-            handle.press("ArrowLeft")
-        return "slider moved 3 steps left"
-    box = area.query_selector("textarea, input[type=text]")
-    if box is not None:
-        box.fill("a new sentence typed by the test")
-        box.press("Enter")
-        return "text typed"
-    return None
-
-
-def check_notebook(page, base_url: str, name: str, run_timeout: float = 300) -> Report:
-    """Open ``name`` in JupyterLab, run all cells, and report errors, widgets and interactions."""
-    report = Report(name)
-    start = time.monotonic()
-    page.goto(f"{base_url}/lab/tree/{name}?reset", wait_until="domcontentloaded")
-    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget && "
-                           "window.jupyterapp.shell.currentWidget.sessionContext", timeout=90_000)
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-    page.evaluate(_RUN_ALL)
-    _wait_until(lambda: not page.evaluate(_KERNEL_BUSY), run_timeout, f"{name} to finish running")
-    summary = page.evaluate(_MODEL_SUMMARY)
-    if summary["executed"] < summary["code"]:
-        report.problems.append(f"only {summary['executed']} of {summary['code']} code cells ran")
-    report.problems += [f"error output in {e}" for e in summary["errors"]]
-    report.widgets_expected = summary["widgets"]
-    # Every widget the kernel displayed must be rendered by the widget manager, without error.
-    # A rendered widget view is an output whose child is a widget-manager view (.jupyter-widgets).
-    areas = page.query_selector_all(".jp-OutputArea-output:has(> .jupyter-widgets)")
-    report.widgets_rendered = len(areas)
-    if "Error displaying widget" in page.inner_text("body"):
-        report.problems.append("'Error displaying widget' shown")
-    if report.widgets_rendered != report.widgets_expected:
-        report.problems.append(f"{report.widgets_expected} widget views in the notebook, "
-                               f"{report.widgets_rendered} rendered")
-    for index, area in enumerate(areas):
-        before = _outputs_text(area)
-        action = _move_one_control(area)
-        if action is None:
-            continue  # a display-only widget, e.g. a progress bar
+def _wait_until_ready(server: subprocess.Popen, url: str, log: Path) -> None:
+    """Poll ``/api/status`` until the server answers; fail at once if it exits, or after the timeout."""
+    # Straight to 127.0.0.1, whatever proxy the environment names.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while True:
+        if server.poll() is not None:
+            tail = log.read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"JupyterLab exited with code {server.returncode} while starting:\n{tail}")
         try:
-            _wait_until(lambda a=area, b=before: _outputs_text(a) != b, 30, "the output to change")
-            report.interactions.append(f"widget {index}: {action}: output changed")
-        except TimeoutError:
-            report.problems.append(f"widget {index}: {action}, but its output did not change")
-    report.seconds = time.monotonic() - start
-    return report
+            with opener.open(f"{url}/api/status", timeout=2) as reply:
+                if reply.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"JupyterLab did not answer on {url}/api/status "
+                               f"within {SERVER_START_TIMEOUT_S} s; log: {log}")
+        time.sleep(0.2)  # poll interval, not a guess at how long the start takes
 
 
 @contextmanager
-def chromium(workdir: Path):
-    """Headless Chromium started by us (so we hold its pid), reached by Playwright over CDP."""
-    port = _free_port()
-    profile = workdir / "chromium-profile"
-    log = (workdir / "chromium.log").open("w")
-    process = subprocess.Popen(
-        [CHROMIUM, "--headless=new", f"--remote-debugging-port={port}", "--remote-debugging-address=127.0.0.1",
-         f"--user-data-dir={profile}", *CHROMIUM_ARGS, "about:blank"],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
+def jupyter_lab(notebook_dir: Path, extra: dict[str, Path], workdir: Path) -> Iterator[LabServer]:
+    """A JupyterLab server on 127.0.0.1 serving a copy of ``notebook_dir`` plus ``extra`` notebooks.
+
+    ``extra`` maps a path inside the served folder to a notebook file to copy there. The server is
+    stopped by its pid when the block ends, also on error.
+    """
+    root = workdir / "root"
+    # A copy, so that running and autosaving in the browser never changes the repository's notebooks.
+    if notebook_dir.is_dir():
+        shutil.copytree(notebook_dir, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    else:
+        root.mkdir(parents=True)
+    for relative, source in extra.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(source, root / relative)
+    settings = workdir / "lab-settings"
+    settings.mkdir()
+    (settings / "overrides.json").write_text(json.dumps(LAB_OVERRIDES, indent=2))
+    env = _lab_env(workdir / "home")
+    # The venv's own entry point (not `jupyter lab`), so the pid we hold is the server itself.
+    lab = Path(sys.executable).with_name("jupyter-lab")
+    log = workdir / "lab.log"
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with log.open("w") as log_file:
+        server = subprocess.Popen(
+            [str(lab), "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
+             f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+             "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={root}",
+             f"--LabApp.app_settings_dir={settings}",
+             # Lists the installed extensions only: never asks PyPI.
+             "--LabApp.extension_manager=readonly",
+             # The test reaches the running app (its command registry, the notebook model) as window.jupyterapp.
+             "--LabApp.expose_app_in_browser=True"],
+            env=env, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            # Its own session: a Ctrl-C in the terminal reaches pytest, which then stops the server cleanly.
+            start_new_session=True,
+        )
+        handle = psutil.Process(server.pid)  # exists from here on, if only as a zombie
+        try:
+            _wait_until_ready(server, url, log)
+            yield LabServer(url=url, root=root, log=log, pid=server.pid)
+        finally:
+            stop_process(handle)
+            server.wait(timeout=STOP_TIMEOUT_S)
+
+
+def _chromium_processes(since: set[int]) -> list[psutil.Process]:
+    """Chromium browser processes started below this Python process, not counting ``since``."""
+    found = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if child.pid not in since and "chromium" in child.name() and "--type=" not in " ".join(child.cmdline()):
+                found.append(child)
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
+@contextmanager
+def chromium(playwright) -> Iterator[object]:
+    """Debian's headless Chromium launched by Playwright; closed, then killed by pid if it survives."""
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"{CHROMIUM} is missing: run `bash scripts/ensure_browser.sh` first")
+    before = {c.pid for c in psutil.Process().children(recursive=True)}
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    # Playwright does not hand out the browser's pid; the main process is the one without --type=.
+    processes = _chromium_processes(before)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"Chromium exited early:\n{(workdir / 'chromium.log').read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/version", timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("Chromium did not open its debugging port within 60 s") from None
-                time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}"
+        yield browser
     finally:
-        _stop(process)
-        log.close()
+        try:
+            browser.close()
+        finally:
+            for process in processes:
+                stop_process(process, timeout=5)
