@@ -30,11 +30,12 @@ lab: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# Two test workers share the two cores; one torch thread each keeps them from waiting on each other.
 test-unit: $(STAMP)
-	$(BIN)/python -m pytest -n 2 -q tests
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 -q tests
 
 test-notebooks: $(STAMP)
-	MPLBACKEND=Agg $(BIN)/python -m pytest -p no:cacheprovider -o addopts="" -n 2 --dist loadfile -q --nbval-lax notebooks
+	OMP_NUM_THREADS=1 MPLBACKEND=Agg $(BIN)/python -m pytest -p no:cacheprovider -o addopts="" -n 2 --dist loadfile -q --nbval-lax notebooks
 
 test-browser: $(STAMP)
 	bash scripts/ensure_browser.sh
@@ -47,7 +48,7 @@ test-slow: $(STAMP)
 
 notebooks: $(STAMP)
 	for nb in notebooks/*.ipynb; do \
-	  MPLBACKEND=Agg $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=600 "$$nb" || exit 1; done
 
 bench: $(STAMP)

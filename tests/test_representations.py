@@ -1,0 +1,105 @@
+"""Tests for lessons_lib.representations: a word's vector after every layer, and its cosine across contexts."""
+
+import pytest
+import torch
+
+from lessons_lib.bert import BertConfig, BertForSequenceClassification, BertModel
+from lessons_lib.representations import cosine_by_layer, word_vectors_by_layer
+from lessons_lib.tokenizer import SPECIAL_TOKENS, WordPieceTokenizer
+
+WORDS = ["the", "he", "sat", "by", "river", "paid", "into", "bank", "money", "was", "un", "##believ", "##able"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    # Models this small run fastest on one thread, and do not fight a parallel test worker for the CPUs.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    return WordPieceTokenizer([*SPECIAL_TOKENS, *WORDS])
+
+
+@pytest.fixture(scope="module")
+def model(tokenizer):
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_layers=2, num_heads=2,
+                        intermediate_size=64, max_position_embeddings=32)
+    model = BertModel(config).eval()
+    with torch.no_grad():  # weights larger than BERT's init (std 0.02), so that context visibly matters
+        for weight in model.parameters():
+            if weight.dim() == 2:
+                weight.normal_(std=0.3)
+    return model
+
+
+def _hidden_states(model, tokenizer, sentence):
+    ids = torch.tensor([[tokenizer.cls_id, *tokenizer.encode(sentence), tokenizer.sep_id]])
+    with torch.no_grad():
+        return model(ids, return_all=True).hidden_states
+
+
+def test_one_vector_per_layer_plus_the_embeddings(model, tokenizer):
+    vectors = word_vectors_by_layer(model, tokenizer, "he sat by the river bank", "bank")
+    assert vectors.shape == (model.config.num_layers + 1, model.config.hidden_size)
+    states = _hidden_states(model, tokenizer, "he sat by the river bank")
+    torch.testing.assert_close(vectors, torch.stack([h[0, 6] for h in states]))  # [CLS] he sat by the river bank
+
+
+def test_a_word_of_several_pieces_uses_its_first_piece(model, tokenizer):
+    assert tokenizer.tokenize("unbelievable") == ["un", "##believ", "##able"]
+    vectors = word_vectors_by_layer(model, tokenizer, "he was unbelievable", "unbelievable")
+    states = _hidden_states(model, tokenizer, "he was unbelievable")
+    torch.testing.assert_close(vectors, torch.stack([h[0, 3] for h in states]))  # [CLS] he was un
+
+
+def test_the_model_is_put_in_eval_mode(model, tokenizer):
+    model.train()
+    first = word_vectors_by_layer(model, tokenizer, "he paid money into the bank", "bank")
+    assert not model.training
+    second = word_vectors_by_layer(model.train(), tokenizer, "he paid money into the bank", "bank")
+    assert torch.equal(first, second)  # no dropout
+    model.eval()
+
+
+def test_bad_input_to_word_vectors_by_layer(model, tokenizer):
+    with pytest.raises(ValueError, match="does not occur in sentence"):
+        word_vectors_by_layer(model, tokenizer, "he sat by the river", "bank")
+    with pytest.raises(ValueError, match="word"):
+        word_vectors_by_layer(model, tokenizer, "he sat by the river", "")
+    classifier = BertForSequenceClassification(model.config, 2, bert=model)
+    with pytest.raises(TypeError, match="model"):
+        word_vectors_by_layer(classifier, tokenizer, "he sat by the river bank", "bank")
+
+
+def test_cosine_has_one_value_per_layer_plus_the_embeddings(model, tokenizer):
+    cosines = cosine_by_layer(model, tokenizer, "he sat by the river bank", "he paid money into the bank", "bank")
+    assert isinstance(cosines, list) and len(cosines) == model.config.num_layers + 1
+    assert all(-1 - 1e-6 <= c <= 1 + 1e-6 for c in cosines)
+
+
+def test_identical_sentences_give_cosine_one_at_every_layer(model, tokenizer):
+    sentence = "he paid money into the bank"
+    assert cosine_by_layer(model, tokenizer, sentence, sentence, "bank") == pytest.approx([1.0] * 3, abs=1e-6)
+
+
+def test_only_the_layers_see_the_context(model, tokenizer):
+    # "bank" is the 5th token of both: the same token, segment and position, so the same embedding.
+    cosines = cosine_by_layer(model, tokenizer, "he sat by the bank", "he paid into the bank", "bank")
+    assert cosines[0] == pytest.approx(1.0, abs=1e-6)
+    assert cosines[-1] < 0.99
+
+
+def test_bad_input_to_cosine_by_layer(model, tokenizer):
+    with pytest.raises(ValueError, match="first"):
+        cosine_by_layer(model, tokenizer, "he sat by the river", "he paid into the bank", "bank")
+    with pytest.raises(ValueError, match="second"):
+        cosine_by_layer(model, tokenizer, "he sat by the bank", "he paid into the river", "bank")
+    with pytest.raises(ValueError, match="word"):
+        cosine_by_layer(model, tokenizer, "he sat by the bank", "he paid into the bank", "")
+    with pytest.raises(TypeError, match="model"):
+        cosine_by_layer(torch.nn.Linear(2, 2), tokenizer, "he sat by the bank", "he paid into the bank", "bank")
