@@ -152,18 +152,16 @@ class BertModel(nn.Module):
                              f"{self.config.max_position_embeddings} (truncate the text first)")
         if input_ids.numel() and (input_ids.min() < 0 or input_ids.max() >= self.config.vocab_size):
             raise ValueError(f"input_ids must lie in [0, vocab_size={self.config.vocab_size})")
+        for name, given in (("token_type_ids", token_type_ids), ("attention_mask", attention_mask)):
+            if given is not None and given.shape != input_ids.shape:
+                raise ValueError(f"{name} shape {tuple(given.shape)} must equal input_ids shape "
+                                 f"{tuple(input_ids.shape)}")
         if token_type_ids is None:
             token_type_ids = torch.zeros_like(input_ids)
-        elif token_type_ids.shape != input_ids.shape:
-            raise ValueError(f"token_type_ids shape {tuple(token_type_ids.shape)} must equal input_ids shape "
-                             f"{tuple(input_ids.shape)}")
         elif token_type_ids.numel() and (token_type_ids.min() < 0 or token_type_ids.max() >= self.config.type_vocab_size):
             raise ValueError(f"token_type_ids must lie in [0, {self.config.type_vocab_size})")
         if attention_mask is None:
             attention_mask = torch.ones_like(input_ids)
-        elif attention_mask.shape != input_ids.shape:
-            raise ValueError(f"attention_mask shape {tuple(attention_mask.shape)} must equal input_ids shape "
-                             f"{tuple(input_ids.shape)}")
         return token_type_ids, attention_mask
 
     def forward(

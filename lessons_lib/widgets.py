@@ -29,6 +29,19 @@ def chip(text: str, background: str, subtitle: str | None = None, title: str | N
     return f"<span style='{_CHIP.format(bg=background)}'{tip}>{html.escape(text)}{sub}</span>"
 
 
+def _wired(rows: Sequence[widgets.Widget], controls: Mapping[str, widgets.Widget], output: widgets.HTML,
+           redraw, *, watch: Sequence[str] | None = None) -> widgets.VBox:
+    """Redraw ``output`` whenever a watched control changes (all by default), draw it once, and
+    stack ``rows`` above it; the container keeps ``.controls`` and ``.output`` for tests."""
+    for name in controls if watch is None else watch:
+        controls[name].observe(redraw, names="value")
+    redraw()
+    container = widgets.VBox([*rows, output])
+    container.controls = dict(controls)
+    container.output = output
+    return container
+
+
 def _piece_colour(token: str) -> str:
     if token.startswith("[") and token.endswith("]"):
         return "#f4b183" if token == "[UNK]" else "#c9c9c9"
@@ -80,12 +93,7 @@ def tokenizer_widget(
         box.value = change["new"]  # triggers redraw through the text box's observer
 
     picker.observe(use_example, names="value")
-    box.observe(redraw, names="value")
-    redraw()
-    container = widgets.VBox([picker, box, output])
-    container.controls = {"example": picker, "text": box}
-    container.output = output
-    return container
+    return _wired([picker, box], {"example": picker, "text": box}, output, redraw, watch=["text"])
 
 
 def _strip(keep: list[bool], width: int = 600) -> str:
@@ -140,13 +148,7 @@ def truncation_widget(tokens: Sequence[str], max_tokens: int = 510) -> widgets.V
     def redraw(_change=None) -> None:
         output.value = render_truncation(list(tokens[: length.value]), strategy.value, max_tokens)
 
-    length.observe(redraw, names="value")
-    strategy.observe(redraw, names="value")
-    redraw()
-    container = widgets.VBox([length, strategy, output])
-    container.controls = {"length": length, "strategy": strategy}
-    container.output = output
-    return container
+    return _wired([length, strategy], {"length": length, "strategy": strategy}, output, redraw)
 
 
 _KIND_COLOURS = {"true next": "#c5e0b4", "same document": "#ffe699", "other document": "#d9e1f2"}
@@ -215,13 +217,7 @@ def nsp_widget(model, tokenizer: WordPieceTokenizer, documents: Sequence[Sequenc
         output.value = header + render_nsp_candidates(
             a, [(kind, b, float(q)) for (kind, b), q in zip(candidates, p, strict=True)])
 
-    sentence.observe(redraw, names="value")
-    draw.observe(redraw, names="value")
-    redraw()
-    container = widgets.VBox([sentence, draw, output])
-    container.controls = {"sentence": sentence, "draw": draw}
-    container.output = output
-    return container
+    return _wired([sentence, draw], {"sentence": sentence, "draw": draw}, output, redraw)
 
 
 # --- masked-LM corruption -------------------------------------------------------------------------
@@ -305,12 +301,7 @@ def masking_widget(tokenizer: WordPieceTokenizer, examples: Sequence[str], text:
         box.value = change["new"]  # triggers redraw through the text box's observer
 
     picker.observe(use_example, names="value")
-    for name in ("text", "mask_prob", "mask_frac", "random_frac", "seed"):
-        controls[name].observe(redraw, names="value")
-    redraw()
     sliders = widgets.HBox([widgets.VBox([controls["mask_prob"], controls["seed"]]),
                             widgets.VBox([controls["mask_frac"], controls["random_frac"]])])
-    container = widgets.VBox([picker, box, sliders, output])
-    container.controls = controls
-    container.output = output
-    return container
+    return _wired([picker, box, sliders], controls, output, redraw,
+                  watch=["text", "mask_prob", "mask_frac", "random_frac", "seed"])

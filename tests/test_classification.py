@@ -24,15 +24,6 @@ NEGATIVE = ["bad", "awful", "poor"]
 FILLER = ["the", "film", "was", "plot", "acting", "really"]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    # Models this small run fastest on one thread, and do not fight a parallel test worker for the CPUs.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def _toy_task(n=32, seed=0):
     # Label 1 exactly when the text holds a positive word: three filler words and one sentiment word.
     rng = random.Random(seed)

@@ -10,15 +10,6 @@ from lessons_lib.tokenizer import SPECIAL_TOKENS, WordPieceTokenizer
 WORDS = ["the", "he", "sat", "by", "river", "paid", "into", "bank", "money", "was", "un", "##believ", "##able"]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    # Models this small run fastest on one thread, and do not fight a parallel test worker for the CPUs.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def tokenizer():
     return WordPieceTokenizer([*SPECIAL_TOKENS, *WORDS])
