@@ -2,70 +2,70 @@
 
 `make_nsp_pairs` decides which B goes with which A; this module asks a pre-trained model what it
 thinks of a pair. `is_next_probability` reads the NSP head on clean (unmasked) input, one
-probability per pair; `confusion_matrix` counts right and wrong calls by true class; and
-`candidate_next_sentences` lines up, for one sentence A, its true successor beside sentences
-from the same document and from other documents, for the NSP widget and the error analysis.
+probability per pair; `confusion_matrix` counts right and wrong calls by true class, and
+`nsp_scores` turns them into accuracies; `candidate_next_sentences` lines up, for one sentence A,
+its true successor beside sentences from the same document and from other documents, for the NSP
+widget and the error analysis.
+
+A model that never learned NSP can be taught it afterwards: `nsp_batches` encodes labelled pairs
+as ``[CLS] A [SEP] B [SEP]`` batches, and `fine_tune_nsp` trains a 2-way classifier on them
+(e.g. a pretrained encoder such as MiniLM inside `BertForSequenceClassification`) with
+cross-entropy. Label 0 is IsNext and 1 NotNext, as in the released BERT checkpoints.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import torch
-from torch import Tensor
+import torch.nn.functional as F
+from torch import Tensor, nn
 
-from lessons_lib.bert import BertForPreTraining
+from lessons_lib.bert import BertForPreTraining, BertForSequenceClassification
 from lessons_lib.nsp import collate_pairs, encode_pair
-from lessons_lib.pretraining import IS_NEXT
+from lessons_lib.pretraining import IS_NEXT, NOT_NEXT
 from lessons_lib.tokenizer import WordPieceTokenizer
+from lessons_lib.training import TrainHistory, train_loop, warmup_linear_schedule
 
 CANDIDATE_KINDS = ("true next", "same document", "other document")
 
 
 @torch.no_grad()
 def is_next_probability(
-    model: BertForPreTraining,
+    model: BertForPreTraining | BertForSequenceClassification,
     tokenizer: WordPieceTokenizer,
     pairs: Sequence[Sequence],
     *,
     max_len: int = 64,
     batch_size: int = 128,
 ) -> Tensor:
-    """P(IsNext) of each ``(A, B)`` pair (or `NspPair`) from the NSP head, shape (N,)."""
-    if not isinstance(model, BertForPreTraining):
-        raise TypeError(f"model must be a BertForPreTraining, got {type(model).__name__}")
-    if not isinstance(tokenizer, WordPieceTokenizer):
-        raise TypeError(f"tokenizer must be a WordPieceTokenizer, got {type(tokenizer).__name__}")
+    """P(IsNext) of each ``(A, B)`` pair (or `NspPair`) from the NSP head, shape (N,).
+
+    ``model`` is a `BertForPreTraining` (its NSP head is read) or a 2-label
+    `BertForSequenceClassification` fine-tuned for NSP (label 0 = IsNext), e.g. by `fine_tune_nsp`.
+    """
+    _check_nsp_model(model)
+    _check_tokenizer(tokenizer)
     _check_pairs(pairs)
-    if isinstance(max_len, bool) or not isinstance(max_len, int) or not 5 <= max_len:
-        raise ValueError(f"max_len must be an int >= 5, got {max_len!r}")
-    if max_len > model.config.max_position_embeddings:
-        raise ValueError(
-            f"max_len must be at most the model's max_position_embeddings "
-            f"({model.config.max_position_embeddings}), got {max_len}"
-        )
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    _check_max_len(max_len, model)
+    _check_positive("batch_size", batch_size)
 
-    cache: dict[str, list[int]] = {}  # a sentence appears in several pairs: tokenize it once
-
-    def ids(sentence: str) -> list[int]:
-        if sentence not in cache:
-            cache[sentence] = tokenizer.encode(sentence)
-        return cache[sentence]
-
+    cache: dict[str, list[int]] = {}
     was_training = model.training
     model.eval()  # no dropout: the same pair always gets the same probability
     chunks = []
     for start in range(0, len(pairs), batch_size):
-        encodings = [encode_pair(ids(p[0]), ids(p[1]), cls_id=tokenizer.cls_id,
+        encodings = [encode_pair(_ids(tokenizer, cache, p[0]), _ids(tokenizer, cache, p[1]), cls_id=tokenizer.cls_id,
                                  sep_id=tokenizer.sep_id, max_len=max_len)
                      for p in pairs[start : start + batch_size]]
         batch = collate_pairs(encodings, pad_id=tokenizer.pad_id)
-        hidden = model.bert(batch["input_ids"], batch["token_type_ids"], batch["attention_mask"])  # (B, T, H)
-        # Only the NSP head: the MLM head would score 6,000 words at every position for nothing.
-        logits = model.heads.nsp(model.bert.pool(hidden))  # (B, 2)
+        if isinstance(model, BertForPreTraining):
+            hidden = model.bert(batch["input_ids"], batch["token_type_ids"], batch["attention_mask"])  # (B, T, H)
+            # Only the NSP head: the MLM head would score 6,000 words at every position for nothing.
+            logits = model.heads.nsp(model.bert.pool(hidden))  # (B, 2)
+        else:
+            logits = model(batch["input_ids"], batch["token_type_ids"], batch["attention_mask"])  # (B, 2)
         chunks.append(logits.softmax(-1)[:, IS_NEXT])  # (B,)
     model.train(was_training)
     return torch.cat(chunks)
@@ -89,6 +89,107 @@ def confusion_matrix(is_next: Sequence[bool], p_is_next: Tensor, threshold: floa
     matrix = torch.zeros(2, 2, dtype=torch.long)
     matrix.index_put_((truth, called), torch.ones_like(truth), accumulate=True)
     return matrix
+
+
+def nsp_scores(is_next: Sequence[bool], p_is_next: Tensor, threshold: float = 0.5) -> dict:
+    """Accuracy, the share right of each true class, and the confusion counts, as plain numbers."""
+    matrix = confusion_matrix(is_next, p_is_next, threshold)  # checks the arguments
+    rows = matrix.sum(1).clamp(min=1)  # a class with no pair scores 0, not NaN
+    return {
+        "pairs": int(matrix.sum()),
+        "accuracy": matrix.trace().item() / matrix.sum().item(),
+        "is_next_right": matrix[0, 0].item() / rows[0].item(),  # IsNext pairs called IsNext
+        "not_next_right": matrix[1, 1].item() / rows[1].item(),  # NotNext pairs called NotNext
+        "confusion": matrix.tolist(),  # rows: truth (IsNext, NotNext); columns: the call
+    }
+
+
+def nsp_batches(
+    tokenizer: WordPieceTokenizer,
+    pairs: Sequence[Sequence],
+    *,
+    batch_size: int = 16,
+    max_len: int = 64,
+    seed: int = 0,
+) -> Iterator[dict[str, Tensor]]:
+    """Endless shuffled batches of labelled pairs: input_ids, token_type_ids, attention_mask, nsp_labels.
+
+    ``pairs`` are `NspPair`s (or ``(A, B, is_next)`` tuples). Each pass over them is shuffled anew;
+    the label is `IS_NEXT` (0) or `NOT_NEXT` (1), as the NSP head of `BertForPreTraining` reads it.
+    """
+    _check_tokenizer(tokenizer)
+    _check_pairs(pairs, labelled=True)
+    _check_positive("batch_size", batch_size)
+    if batch_size > len(pairs):
+        raise ValueError(f"batch_size must be at most the number of pairs ({len(pairs)}), got {batch_size}")
+    _check_max_len(max_len)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    return _batches(tokenizer, list(pairs), batch_size, max_len, seed)
+
+
+def _batches(tokenizer: WordPieceTokenizer, pairs: list, batch_size: int, max_len: int, seed: int
+             ) -> Iterator[dict[str, Tensor]]:
+    # A seed of its own: `make_nsp_pairs(docs, seed=s)` shuffles a list of the same length with
+    # random.Random(s), so reusing that generator here would put all its NotNext pairs first.
+    rng = random.Random(f"nsp-batches:{seed}")
+    cache: dict[str, list[int]] = {}
+    order = list(range(len(pairs)))
+    while True:
+        rng.shuffle(order)
+        for start in range(0, len(order) - batch_size + 1, batch_size):  # full batches only
+            chosen = [pairs[k] for k in order[start : start + batch_size]]
+            encodings = [encode_pair(_ids(tokenizer, cache, p[0]), _ids(tokenizer, cache, p[1]),
+                                     cls_id=tokenizer.cls_id, sep_id=tokenizer.sep_id, max_len=max_len)
+                         for p in chosen]
+            batch = collate_pairs(encodings, pad_id=tokenizer.pad_id)  # each (B, T)
+            batch["nsp_labels"] = torch.tensor([IS_NEXT if p[2] else NOT_NEXT for p in chosen])  # (B,)
+            yield batch
+
+
+def fine_tune_nsp(
+    classifier: BertForSequenceClassification,
+    tokenizer: WordPieceTokenizer,
+    pairs: Sequence[Sequence],
+    *,
+    steps: int,
+    batch_size: int = 16,
+    lr: float = 5e-5,
+    max_len: int = 64,
+    warmup: float = 0.1,
+    seed: int = 0,
+    desc: str = "fine-tuning NSP",
+    show_progress: bool = True,
+) -> TrainHistory:
+    """Train a 2-label classifier on labelled pairs with cross-entropy, ``steps`` batches long.
+
+    Only parameters with ``requires_grad`` are updated, so a frozen part (e.g. the word-embedding
+    table) costs no gradient or optimizer memory. The learning rate warms up over the first
+    ``warmup`` share of the steps, then falls linearly to 0; the history records each batch's
+    accuracy under ``metrics["accuracy"]``.
+    """
+    _check_nsp_model(classifier, classifier_only=True)
+    _check_positive("steps", steps)
+    if isinstance(lr, bool) or not isinstance(lr, int | float) or not lr > 0:
+        raise ValueError(f"lr must be a positive number, got {lr!r}")
+    if isinstance(warmup, bool) or not isinstance(warmup, int | float) or not 0 <= warmup < 1:
+        raise ValueError(f"warmup must be a share of the steps in [0, 1), got {warmup!r}")
+    _check_max_len(max_len, classifier)
+    batches = nsp_batches(tokenizer, pairs, batch_size=batch_size, max_len=max_len, seed=seed)
+    trainable = [p for p in classifier.parameters() if p.requires_grad]
+    if not trainable:
+        raise ValueError("classifier has no parameter with requires_grad=True: nothing to fine-tune")
+    torch.manual_seed(seed)  # dropout masks
+    optimizer = torch.optim.AdamW(trainable, lr=lr, weight_decay=0.01)
+    scheduler = warmup_linear_schedule(optimizer, int(warmup * steps), steps)
+
+    def loss_fn(model: nn.Module, batch: dict[str, Tensor]) -> tuple[Tensor, dict[str, float]]:
+        logits = model(batch["input_ids"], batch["token_type_ids"], batch["attention_mask"])  # (B, 2)
+        right = (logits.argmax(-1) == batch["nsp_labels"]).float().mean().item()
+        return F.cross_entropy(logits, batch["nsp_labels"]), {"accuracy": right}
+
+    return train_loop(classifier, optimizer, batches, loss_fn, steps=steps, scheduler=scheduler,
+                      desc=desc, show_progress=show_progress)
 
 
 def candidate_next_sentences(
@@ -129,10 +230,50 @@ def candidate_next_sentences(
     return candidates
 
 
-def _check_pairs(pairs: object) -> None:
+def _check_pairs(pairs: object, labelled: bool = False) -> None:
+    what = "(A, B, is_next) triples or NspPairs" if labelled else "(A, B) sentence pairs or NspPairs"
     if not isinstance(pairs, Sequence) or isinstance(pairs, str) or not pairs:
-        raise ValueError("pairs must be a non-empty list of (A, B) sentence pairs or NspPairs")
+        raise ValueError(f"pairs must be a non-empty list of {what}")
     for n, pair in enumerate(pairs):
         if (not isinstance(pair, Sequence) or isinstance(pair, str) or len(pair) < 2
-                or not isinstance(pair[0], str) or not isinstance(pair[1], str)):
-            raise TypeError(f"pairs must hold (A, B) pairs of sentence strings, item {n} is {pair!r}")
+                or not isinstance(pair[0], str) or not isinstance(pair[1], str)
+                or (labelled and (len(pair) < 3 or not isinstance(pair[2], bool)))):
+            raise TypeError(f"pairs must hold {what}, item {n} is {pair!r}")
+
+
+def _check_nsp_model(model: object, classifier_only: bool = False) -> None:
+    allowed = "a 2-label BertForSequenceClassification"
+    if not classifier_only:
+        allowed = "a BertForPreTraining or " + allowed
+    name = "classifier" if classifier_only else "model"
+    if isinstance(model, BertForSequenceClassification):
+        if model.classifier.out_features != 2:
+            raise ValueError(f"{name} must be {allowed} (IsNext, NotNext), "
+                             f"got one with {model.classifier.out_features} labels")
+    elif classifier_only or not isinstance(model, BertForPreTraining):
+        raise TypeError(f"{name} must be {allowed}, got {type(model).__name__}")
+
+
+def _check_tokenizer(tokenizer: object) -> None:
+    if not isinstance(tokenizer, WordPieceTokenizer):
+        raise TypeError(f"tokenizer must be a WordPieceTokenizer, got {type(tokenizer).__name__}")
+
+
+def _check_positive(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+
+
+def _check_max_len(max_len: object, model: nn.Module | None = None) -> None:
+    if isinstance(max_len, bool) or not isinstance(max_len, int) or not 5 <= max_len:
+        raise ValueError(f"max_len must be an int >= 5, got {max_len!r}")
+    if model is not None:
+        limit = model.bert.config.max_position_embeddings
+        if max_len > limit:
+            raise ValueError(f"max_len must be at most the model's max_position_embeddings ({limit}), got {max_len}")
+
+
+def _ids(tokenizer: WordPieceTokenizer, cache: dict[str, list[int]], sentence: str) -> list[int]:
+    if sentence not in cache:  # a sentence appears in several pairs: tokenize it once
+        cache[sentence] = tokenizer.encode(sentence)
+    return cache[sentence]

@@ -1,0 +1,61 @@
+"""scripts/nsp_minilm.py: a smoke run reproduces itself, and the stored results of notebook 03 are consistent."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+STORED = ROOT / "notebooks" / "results" / "nsp_minilm.json"
+
+
+def _script():
+    spec = importlib.util.spec_from_file_location("nsp_minilm_script", ROOT / "scripts" / "nsp_minilm.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _check_consistent(stored: dict) -> None:
+    settings = stored["settings"]
+    assert stored["command"].startswith("python scripts/nsp_minilm.py")
+    assert len(stored["history"]["loss"]) == len(stored["history"]["batch_accuracy"]) == settings["steps"]
+    assert settings["pairs_seen"] == settings["steps"] * settings["batch_size"]
+    n_next, n_not = (len(stored["p_is_next"][k]) for k in ("true next", "other document"))
+    assert len(stored["p_is_next"]["same document"]) == n_not
+    for kind, scores in stored["results"].items():
+        # The confusion counts follow from the stored probabilities (threshold 0.5).
+        called_next = sum(p >= 0.5 for p in stored["p_is_next"]["true next"])
+        wrongly_next = sum(p >= 0.5 for p in stored["p_is_next"][kind])
+        assert scores["confusion"] == [[called_next, n_next - called_next], [wrongly_next, n_not - wrongly_next]]
+        assert scores["pairs"] == n_next + n_not
+        assert scores["accuracy"] == pytest.approx((called_next + n_not - wrongly_next) / scores["pairs"])
+
+
+def test_smoke_run_writes_consistent_results_and_reproduces_itself(tmp_path):
+    script = _script()
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    assert script.main(["--smoke", "--out", str(first)]) == 0
+    assert script.main(["--smoke", "--out", str(second)]) == 0
+    one, two = json.loads(first.read_text()), json.loads(second.read_text())
+    _check_consistent(one)
+    assert one["settings"]["steps"] == script.SMOKE["steps"] and one["results"]["other document"]["pairs"] == 12
+    # Same seed, same run: the losses and probabilities agree (up to float noise).
+    assert one["history"]["loss"] == pytest.approx(two["history"]["loss"], abs=1e-3)
+    for kind in one["p_is_next"]:
+        assert one["p_is_next"][kind] == pytest.approx(two["p_is_next"][kind], abs=1e-3)
+
+
+def test_bad_arguments_are_refused():
+    with pytest.raises(SystemExit):
+        _script()._parse(["--steps", "0"])
+
+
+def test_stored_results_are_consistent_and_cover_every_test_pair():
+    stored = json.loads(STORED.read_text())
+    _check_consistent(stored)
+    settings = stored["settings"]
+    assert settings["test_documents"] == 40 and settings["test_pairs_seed"] == 1234
+    assert stored["results"]["other document"]["pairs"] == 1500  # every test pair of notebook 03
+    assert stored["same_document_negatives"] + stored["other_document_negatives_in_hard_pairs"] == 750
