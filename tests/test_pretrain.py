@@ -1,6 +1,8 @@
 """Pre-training end to end: a short run, resuming, and (opt-in) the full reproduction."""
 
 import json
+import math
+from collections import Counter
 
 import pytest
 import torch
@@ -88,6 +90,7 @@ def test_shipped_checkpoint_scores_what_its_metadata_says():
                                   rule=MaskingRule())
     assert scores["nsp_accuracy"] == pytest.approx(metadata["heldout_nsp_accuracy"], abs=0.01)
     assert scores["mlm_accuracy"] == pytest.approx(metadata["heldout_mlm_accuracy"], abs=0.01)
+    assert scores["mask_accuracy"] == pytest.approx(metadata["heldout_mask_accuracy"], abs=0.01)
     assert sum(f.stat().st_size for f in SHIPPED_BERT.iterdir() if f.is_file()) <= 10 * 2**20
 
 
@@ -100,3 +103,27 @@ def test_full_pretraining_reproduces_the_shipped_checkpoint(tmp_path):
     # Bit-identical on one machine; other CPUs differ in late digits, so allow a point.
     assert fresh["heldout_nsp_accuracy"] == pytest.approx(shipped["heldout_nsp_accuracy"], abs=0.01)
     assert fresh["heldout_mlm_accuracy"] == pytest.approx(shipped["heldout_mlm_accuracy"], abs=0.01)
+    assert fresh["heldout_mask_accuracy"] == pytest.approx(shipped["heldout_mask_accuracy"], abs=0.01)
+
+
+def test_mask_accuracy_counts_only_positions_that_show_mask():
+    docs = load_corpus().valid[:3]
+    tokenizer = WordPieceTokenizer.from_vocab_file(SHIPPED_BERT / "vocab.txt")
+    torch.manual_seed(0)
+    model = BertForPreTraining(BertConfig.tiny(tokenizer.vocab_size))
+    all_mask = evaluate_pretraining(model, docs, tokenizer, max_len=32, rule=MaskingRule(0.15, 1.0, 0.0))
+    assert all_mask["mask_accuracy"] == all_mask["mlm_accuracy"]  # every selected position shows [MASK]
+    none_masked = evaluate_pretraining(model, docs, tokenizer, max_len=32, rule=MaskingRule(0.15, 0.0, 0.0))
+    assert math.isnan(none_masked["mask_accuracy"])  # no position shows [MASK]: nothing to count
+    mixed = evaluate_pretraining(model, docs, tokenizer, max_len=32)
+    assert set(mixed) == {"mlm_accuracy", "mask_accuracy", "nsp_accuracy"}
+
+
+def test_shipped_checkpoint_learned_both_tasks():
+    """The shipped model beats what needs no context: the most frequent token, and a coin for NSP."""
+    model, tokenizer, metadata = load_pretrained_bert()
+    valid_ids = [i for doc in load_corpus().valid for s in doc for i in tokenizer.encode(s)]
+    most_frequent_share = max(Counter(valid_ids).values()) / len(valid_ids)
+    assert metadata["heldout_mask_accuracy"] > 2 * most_frequent_share
+    assert metadata["heldout_nsp_accuracy"] > 0.55
+    assert metadata["steps"] * metadata["batch_size"] > 5 * metadata["train_pairs_per_epoch"]
