@@ -211,7 +211,7 @@ def test_truncate_pair_properties(a, b, max_tokens):
     elif len(new_a) < len(a):
         assert len(new_a) >= len(new_b)  # only A was cut: it stayed the longer (or equal) side
     elif len(new_b) < len(b):
-        assert len(new_b) >= len(new_a)
+        assert len(new_b) + 1 >= len(new_a)  # only B was cut: B gives on a tie, so it may end one shorter
 
 
 def test_truncate_pair_examples():
