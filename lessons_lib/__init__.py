@@ -54,6 +54,7 @@ from lessons_lib.mlm_experiments import (
     make_windows,
     mean_and_spread,
     probe_scores,
+    record_run,
     rule_name,
     settings_dict,
     train_run,

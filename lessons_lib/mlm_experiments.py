@@ -214,6 +214,23 @@ def train_run(train: Tensor, heldout: Tensor, tokenizer: WordPieceTokenizer, set
     return result
 
 
+def record_run(train: Tensor, heldout: Tensor, tokenizer: WordPieceTokenizer, settings: RunSettings,
+               experiment: str, rule: MaskingRule | None, seed: int, threads: int = 1) -> dict:
+    """One run of ``train_run`` (``rule=None``: the left-to-right LM) as a JSON-ready dict, on ``threads`` threads.
+
+    A plain function of its arguments, so that runs can be spread over processes.
+    """
+    if experiment not in ("mix", "lm") or (experiment == "mix") != (rule is not None):
+        raise ValueError(f"experiment must be 'mix' with a rule or 'lm' without one, got {experiment!r}, {rule!r}")
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"threads must be a positive int, got {threads!r}")
+    torch.set_num_threads(threads)
+    result = train_run(train, heldout, tokenizer, settings, rule=rule, seed=seed, probes=rule is not None)
+    return {"experiment": experiment, "mix": rule_name(rule) if rule else "left-to-right", "seed": seed,
+            **result.final, "loss_tokens_per_step": result.loss_tokens_per_step,
+            "curve_steps": result.curve_steps, "curve_loss": result.curve_loss}
+
+
 def _schedule(settings: RunSettings):
     def factor(step: int) -> float:
         if step < settings.warmup:

@@ -2,6 +2,7 @@
 
 import importlib.util
 import json
+import shlex
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from lessons_lib.mlm_experiments import (
     make_windows,
     mean_and_spread,
     probe_scores,
+    record_run,
     rule_name,
     train_run,
     unigram_entropy,
@@ -114,12 +116,31 @@ def _script():
     return module
 
 
-def test_script_runs_with_tiny_settings(tmp_path):
-    out = tmp_path / "r.json"
-    assert _script().main(["--steps", "2", "--seeds", "1", "--train-docs", "3", "--heldout-docs", "2",
-                           "--eval-windows", "4", "--threads", "1", "--out", str(out)]) == 0
-    stored = json.loads(out.read_text())
-    assert [r["mix"] for r in stored["runs"]] == ["100/0/0", "80/10/10", "80/0/20", "left-to-right"]
+def test_script_runs_with_tiny_settings_alike_in_one_or_two_processes(tmp_path):
+    tiny = ["--steps", "4", "--seeds", "1", "--train-docs", "3", "--heldout-docs", "2", "--eval-windows", "4",
+            "--eval-every", "2", "--threads", "1"]
+    results = {}
+    for jobs in ("1", "2"):
+        out = tmp_path / f"r{jobs}.json"
+        assert _script().main([*tiny, "--jobs", jobs, "--out", str(out)]) == 0
+        results[jobs] = json.loads(out.read_text())["runs"]
+    assert [r["mix"] for r in results["1"]] == ["100/0/0", "80/10/10", "80/0/20", "left-to-right"]
+    assert results["1"] == results["2"]  # every run is seeded: the process it ran in does not matter
+    with pytest.raises(SystemExit):
+        _script().main([*tiny, "--jobs", "0"])
+
+
+@pytest.mark.slow
+def test_full_grid_reproduces_the_stored_results(tmp_path):
+    """About 35 minutes on 2 cores: every stored run again, from the stored command (`make test-slow`)."""
+    stored = json.loads((ROOT / "notebooks" / "results" / "mlm_experiments.json").read_text())
+    out = tmp_path / "mlm.json"
+    assert _script().main([*shlex.split(stored["command"])[2:], "--out", str(out)]) == 0
+    fresh = json.loads(out.read_text())["runs"]
+    for old, new in zip(stored["runs"], fresh, strict=True):
+        assert (old["experiment"], old["mix"], old["seed"]) == (new["experiment"], new["mix"], new["seed"])
+        # Bit-identical on one machine; other CPUs differ in late digits.
+        assert new["heldout_loss"] == pytest.approx(old["heldout_loss"], abs=0.05)
 
 
 def test_stored_results_hold_every_run_and_metric():
@@ -136,3 +157,12 @@ def test_stored_results_hold_every_run_and_metric():
         else:
             assert run["mix"] == "left-to-right" and run["loss_tokens_per_step"] == settings["batch_size"] * (
                 settings["window"] - 1)
+
+
+def test_record_run_is_a_json_ready_run_and_refuses_a_mismatched_experiment(tokenizer, windows):
+    record = record_run(windows, windows, tokenizer, TINY, "lm", None, 0)
+    assert record["mix"] == "left-to-right" and json.loads(json.dumps(record)) == record
+    with pytest.raises(ValueError, match="experiment"):
+        record_run(windows, windows, tokenizer, TINY, "mix", None, 0)
+    with pytest.raises(ValueError, match="threads"):
+        record_run(windows, windows, tokenizer, TINY, "lm", None, 0, threads=0)
