@@ -1,6 +1,6 @@
 """Train the tiny masked-LM and left-to-right models of notebook 02 and store what they measure.
 
-    python scripts/mlm_experiments.py                 # the stored results (about 35 minutes on a 2-core CPU)
+    python scripts/mlm_experiments.py                 # the stored results (48 minutes on a 2-core CPU)
     python scripts/mlm_experiments.py --steps 5 --seeds 1 --train-docs 4 --jobs 1 --out /tmp/x.json   # a smoke run
 
 Experiment "mix" (B11): the same tiny model and step budget, trained under several [MASK] / random /

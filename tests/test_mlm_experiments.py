@@ -132,7 +132,7 @@ def test_script_runs_with_tiny_settings_alike_in_one_or_two_processes(tmp_path):
 
 @pytest.mark.slow
 def test_full_grid_reproduces_the_stored_results(tmp_path):
-    """About 35 minutes on 2 cores: every stored run again, from the stored command (`make test-slow`)."""
+    """About 50 minutes on 2 cores: every stored run again, from the stored command (`make test-slow`)."""
     stored = json.loads((ROOT / "notebooks" / "results" / "mlm_experiments.json").read_text())
     out = tmp_path / "mlm.json"
     assert _script().main([*shlex.split(stored["command"])[2:], "--out", str(out)]) == 0
