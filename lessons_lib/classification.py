@@ -117,11 +117,16 @@ def predict(classifier: nn.Module, tokenizer: WordPieceTokenizer, texts: Sequenc
         raise ValueError("texts must not be empty")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    was_training = classifier.training
     classifier.eval()
     out = []
-    for i in range(0, len(texts), batch_size):
-        batch = encode_texts(tokenizer, texts[i : i + batch_size])
-        out.append(classifier(batch["input_ids"], batch["token_type_ids"], batch["attention_mask"]).argmax(-1))
+    try:
+        with torch.no_grad():  # no graph for a backward pass: far less memory
+            for i in range(0, len(texts), batch_size):
+                batch = encode_texts(tokenizer, texts[i : i + batch_size])
+                out.append(classifier(batch["input_ids"], batch["token_type_ids"], batch["attention_mask"]).argmax(-1))
+    finally:
+        classifier.train(was_training)
     return torch.cat(out)
 
 

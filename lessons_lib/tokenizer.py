@@ -82,23 +82,32 @@ def _special_pattern(tokens: frozenset[str]) -> re.Pattern[str]:
 
 def _basic_words(text: str, lowercase: bool, keep: frozenset[str]) -> list[str]:
     # Clean: drop NUL, U+FFFD and control characters; every whitespace becomes a space.
-    cleaned = []
-    for ch in text:
-        cp = ord(ch)
-        if cp == 0 or cp == 0xFFFD or _is_control(ch):
-            continue
-        cleaned.append(" " if _is_whitespace(ch) else f" {ch} " if _is_cjk(cp) else ch)
+    cleaned = "".join(map(_clean_char, text))
     # NFC makes the same character typed two ways ("e" + U+0301 or "é") one string.
     words = []
-    for word in unicodedata.normalize("NFC", "".join(cleaned)).split():
+    for word in unicodedata.normalize("NFC", cleaned).split():
         if word in keep:
             words.append(word)
-            continue
-        if lowercase:
-            word = word.lower()
-            word = "".join(c for c in unicodedata.normalize("NFD", word) if unicodedata.category(c) != "Mn")
-        words.extend(_split_punctuation(word))
-    return [w for w in words if w]
+        else:
+            words.extend(_normalize_word(word, lowercase))
+    return words
+
+
+# Text repeats the same characters and words again and again, so both steps remember their answers.
+@functools.lru_cache(maxsize=None)
+def _clean_char(ch: str) -> str:
+    cp = ord(ch)
+    if cp == 0 or cp == 0xFFFD or _is_control(ch):
+        return ""
+    return " " if _is_whitespace(ch) else f" {ch} " if _is_cjk(cp) else ch
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _normalize_word(word: str, lowercase: bool) -> tuple[str, ...]:
+    if lowercase:  # lower-case, then strip accents: "Café" -> "cafe"
+        word = word.lower()
+        word = "".join(c for c in unicodedata.normalize("NFD", word) if unicodedata.category(c) != "Mn")
+    return tuple(w for w in _split_punctuation(word) if w)
 
 
 def _split_punctuation(word: str) -> list[str]:

@@ -173,13 +173,17 @@ def test_bad_input_to_fine_tune(tokenizer):
         fine_tune(classifier, tokenizer, texts, labels)
 
 
-def test_predict_shape_eval_mode_and_determinism(tokenizer):
+def test_predict_shape_eval_mode_no_graph_and_determinism(tokenizer):
     texts, _ = _toy_task(10)
     classifier = _classifier(tokenizer).train()
     predictions = predict(classifier, tokenizer, texts, batch_size=4)
     assert predictions.shape == (10,) and predictions.dtype == torch.long
-    assert not classifier.training  # dropout is off while predicting
-    assert torch.equal(predictions, predict(classifier.train(), tokenizer, texts, batch_size=1))
+    assert classifier.training  # the mode it had is given back
+    assert torch.equal(predictions, predict(classifier, tokenizer, texts, batch_size=1))  # dropout off inside
+    grad_enabled = []
+    classifier.register_forward_hook(lambda *_: grad_enabled.append(torch.is_grad_enabled()))
+    predict(classifier, tokenizer, texts, batch_size=4)
+    assert grad_enabled == [False] * 3  # no graph is built for a backward pass that never comes
     batch = encode_texts(tokenizer, texts)
     with torch.no_grad():
         logits = classifier.eval()(batch["input_ids"], batch["token_type_ids"], batch["attention_mask"])
