@@ -94,7 +94,7 @@ def _basic_words(text: str, lowercase: bool, keep: frozenset[str]) -> list[str]:
 
 
 # Text repeats the same characters and words again and again, so both steps remember their answers.
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _clean_char(ch: str) -> str:
     cp = ord(ch)
     if cp == 0 or cp == 0xFFFD or _is_control(ch):
