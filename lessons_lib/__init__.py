@@ -67,6 +67,7 @@ from lessons_lib.nsp import (
     collate_pairs,
     encode_pair,
     make_nsp_pairs,
+    make_span_pairs,
     truncate_pair,
 )
 from lessons_lib.nsp_eval import (

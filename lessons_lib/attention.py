@@ -39,6 +39,8 @@ def combine_masks(*masks: Tensor | None) -> Tensor | None:
     for mask in masks:
         if mask is None:
             continue
+        if not isinstance(mask, Tensor):
+            raise TypeError(f"masks must be boolean tensors or None, got {type(mask).__name__}")
         if mask.dtype != torch.bool:
             raise TypeError(f"masks must be boolean tensors, got dtype {mask.dtype}")
         result = mask if result is None else result & mask
@@ -120,6 +122,8 @@ class MultiHeadAttention(nn.Module):
         """x (B, T, C), boolean mask broadcastable to (B, heads, T, T) -> (B, T, C) [, weights]."""
         if x.dim() != 3:
             raise ValueError(f"x must have shape (batch, seq, hidden), got {tuple(x.shape)}")
+        if x.shape[-1] != self.query.in_features:
+            raise ValueError(f"x must be {self.query.in_features} wide (hidden_size), got {x.shape[-1]}")
         q, k, v = (self.split_heads(proj(x)) for proj in (self.query, self.key, self.value))
         dropout_p = self.dropout if self.training else 0.0
         if return_weights:

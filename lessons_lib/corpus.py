@@ -208,16 +208,25 @@ def _assign_splits(n: int, fractions: tuple[float, float, float], seed: int) -> 
     return split_of
 
 
-@functools.lru_cache(maxsize=4)
+_SOURCES = ("wiki", "news")
+
+
 def load_corpus(sources: tuple[str, ...] = ("wiki", "news"), seed: int = 0) -> Corpus:
     """The default corpus (gensim's Wikipedia excerpt and news stories), split 80/10/10 by document."""
     if isinstance(sources, str):
         sources = (sources,)
+    if not isinstance(sources, (tuple, list)):
+        raise TypeError(f"sources must be a tuple of source names, got {type(sources).__name__}")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int, got {seed!r}")
+    if not sources or any(not isinstance(s, str) or s not in _SOURCES for s in sources):
+        raise ValueError(f"sources must be a non-empty tuple drawn from {sorted(_SOURCES)}, got {sources!r}")
+    return _load_corpus(tuple(sources), seed)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_corpus(sources: tuple[str, ...], seed: int) -> Corpus:
     known = {"wiki": _wiki_documents, "news": _news_documents}
-    if not sources or any(s not in known for s in sources):
-        raise ValueError(f"sources must be a non-empty tuple drawn from {sorted(known)}, got {sources!r}")
-    if not isinstance(seed, int):
-        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
     documents = [doc for name in sources for doc in known[name]()]
     # Split each source on its own so that valid and test hold both kinds of text.
     split_of = []
@@ -276,4 +285,10 @@ def corpus_statistics(corpus: Corpus, tokenize: Callable[[str], list] | None = N
 
 def word_counts(documents: Iterable[list[str]]) -> Counter:
     """Lower-cased whitespace word counts over documents."""
+    if isinstance(documents, str) or not isinstance(documents, Iterable):
+        raise TypeError(f"documents must be an iterable of documents (lists of sentences), got {type(documents).__name__}")
+    documents = list(documents)
+    for d, doc in enumerate(documents):
+        if isinstance(doc, str) or not all(isinstance(s, str) for s in doc):
+            raise TypeError(f"documents[{d}] must be a list of sentence strings, got {type(doc).__name__}")
     return Counter(w.lower() for doc in documents for s in doc for w in s.split())

@@ -79,6 +79,52 @@ def make_nsp_pairs(
     return pairs
 
 
+def make_span_pairs(
+    documents: list[list[str]], *, span: int, seed: int = 0, stride: int | None = None
+) -> list[NspPair]:
+    """NSP pairs of text spans, as BERT builds them: A is ``span`` sentences, B the next ``span`` or
+    ``span`` consecutive sentences of another document, half of each.
+
+    A span starts every ``stride`` sentences (default ``span``: spans of A do not overlap) wherever
+    the document holds ``2 * span`` sentences from there; ``span=1, stride=1`` is `make_nsp_pairs`'
+    anchor set. Sentences of a span are joined with a space.
+    """
+    _check_documents(documents)
+    for name, value in (("span", span), ("stride", span if stride is None else stride)):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise TypeError(f"{name} must be an int >= 1, got {type(value).__name__}")
+        if value < 1:
+            raise ValueError(f"{name} must be an int >= 1, got {value}")
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    stride = span if stride is None else stride
+    anchors = [(d, i) for d, doc in enumerate(documents) for i in range(0, len(doc) - 2 * span + 1, stride)]
+    if not anchors:
+        raise ValueError(f"no document holds 2 * span = {2 * span} sentences: choose a smaller span")
+    # Where a NotNext B may start: any run of `span` sentences, in a document other than A's.
+    starts = [(d, i) for d, doc in enumerate(documents) for i in range(len(doc) - span + 1)]
+    if len({d for d, _ in starts}) < 2:
+        raise ValueError(f"documents must hold at least two documents of {span} or more sentences "
+                         "(a NotNext B comes from another document)")
+    rng = random.Random(seed)
+    order = list(range(len(anchors)))
+    rng.shuffle(order)
+    negative = set(order[: len(anchors) // 2])  # exactly half NotNext (IsNext gets the odd one)
+    pairs = []
+    for k, (d, i) in enumerate(anchors):
+        doc = documents[d]
+        a = " ".join(doc[i : i + span])
+        if k not in negative:
+            pairs.append(NspPair(a, " ".join(doc[i + span : i + 2 * span]), True))
+            continue
+        while True:  # rejection keeps the draw uniform over the other documents' spans
+            e, j = starts[rng.randrange(len(starts))]
+            if e != d:
+                break
+        pairs.append(NspPair(a, " ".join(documents[e][j : j + span]), False))
+    return pairs
+
+
 def truncate_pair(tokens_a: list, tokens_b: list, max_tokens: int) -> tuple[list, list]:
     """Cut tokens off the end of the longer side (B on a tie) until both fit in `max_tokens`."""
     for name, tokens in (("tokens_a", tokens_a), ("tokens_b", tokens_b)):

@@ -45,7 +45,8 @@ def load_pretrained_bert(directory: str | Path = SHIPPED_BERT) -> tuple[BertForP
 
 
 # Options that must not change between an interrupted run and its --resume.
-_RESUME_SETTINGS = ("steps", "batch_size", "max_len", "vocab_size", "lr", "dropout", "seed", "documents")
+_RESUME_SETTINGS = ("steps", "batch_size", "max_len", "vocab_size", "lr", "dropout", "seed", "documents", "span",
+                    "init")
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -59,8 +60,14 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     # A model this small under-fits its budget: dropout would only slow it down.
     parser.add_argument("--dropout", type=float, default=0.0, help="dropout everywhere (default 0)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--span", type=int, default=1,
+                        help="sentences in each of A and B (default 1; BERT's segments are spans of text)")
+    parser.add_argument("--init", type=str, default=None,
+                        help="continue pre-training from this checkpoint directory (its weights and vocabulary)")
     parser.add_argument("--save-every", type=int, default=500, help="steps between resumable snapshots")
-    parser.add_argument("--out", type=Path, default=SHIPPED_BERT, help="checkpoint directory")
+    # Not the shipped checkpoint by default: a trial run must not overwrite what the notebooks load.
+    parser.add_argument("--out", type=Path, default=Path("runs") / "bert-tiny",
+                        help="checkpoint directory (default runs/bert-tiny)")
     parser.add_argument("--resume", action="store_true", help="continue from OUT/resume/ if it exists")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (default 2)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -78,7 +85,10 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     if not 8 <= args.max_len <= longest:
         parser.error(f"--max-len must be between 8 and {longest} (the tiny BERT's positions)")
     # NotNext pairs draw sentence B from another document, so a split needs two documents at least.
-    for option, least in (("batch_size", 1), ("vocab_size", 1), ("threads", 1), ("documents", 2), ("eval_documents", 2)):
+    if args.init is not None and not (Path(args.init) / "config.json").is_file():
+        parser.error(f"--init must be a checkpoint directory holding config.json, got {args.init}")
+    for option, least in (("batch_size", 1), ("vocab_size", 1), ("threads", 1), ("documents", 2), ("eval_documents", 2),
+                          ("span", 1)):
         value = getattr(args, option)
         if value is not None and value < least:
             parser.error(f"--{option.replace('_', '-')} must be an integer >= {least}, got {value}")
@@ -97,7 +107,11 @@ def pretrain_bert(args: argparse.Namespace, argv: list[str] | None = None) -> di
     resume_file = out / "resume" / "state.pt"
 
     vocab_file = out / "vocab.txt"
-    if args.resume and vocab_file.is_file():
+    if args.init is not None:  # continue from a checkpoint: its vocabulary goes with its weights
+        initial, tokenizer, _ = load_pretrained_bert(args.init)
+        if Path(args.init).resolve() != out.resolve():
+            shutil.copyfile(Path(args.init) / "vocab.txt", vocab_file)
+    elif args.resume and vocab_file.is_file():
         tokenizer = WordPieceTokenizer.from_vocab_file(vocab_file)
     else:
         texts = [s for doc in (corpus.train[: args.documents] if args.documents else corpus.train) for s in doc]
@@ -106,14 +120,18 @@ def pretrain_bert(args: argparse.Namespace, argv: list[str] | None = None) -> di
         tokenizer.save_vocab(vocab_file)
 
     seed_everything(args.seed)
-    config = dataclasses.replace(BertConfig.tiny(tokenizer.vocab_size), dropout=args.dropout,
+    start_config = initial.config if args.init is not None else BertConfig.tiny(tokenizer.vocab_size)
+    config = dataclasses.replace(start_config, dropout=args.dropout,
                                  attention_dropout=args.dropout)
     model = BertForPreTraining(config)
+    if args.init is not None:
+        model.load_state_dict(initial.state_dict())
+        del initial
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     scheduler = warmup_linear_schedule(optimizer, max(1, args.steps // 20), args.steps)
     documents = corpus.train[: args.documents] if args.documents else corpus.train
     stream = PretrainingStream(documents, tokenizer, batch_size=args.batch_size, max_len=args.max_len,
-                               seed=args.seed)
+                               seed=args.seed, span=args.span)
     step, elapsed_before = 0, 0.0
     settings = {name: getattr(args, name) for name in _RESUME_SETTINGS}
     if args.resume and resume_file.is_file():
@@ -144,11 +162,11 @@ def pretrain_bert(args: argparse.Namespace, argv: list[str] | None = None) -> di
             return {"stopped_at": step}
 
     heldout = corpus.valid[: args.eval_documents] if args.eval_documents else corpus.valid
-    scores = evaluate_pretraining(model, heldout, tokenizer, max_len=args.max_len)
+    scores = evaluate_pretraining(model, heldout, tokenizer, max_len=args.max_len, span=args.span)
     metadata = {
         "command": "python -m lessons_lib.pretrain " + shlex.join(argv if argv is not None else ["bert"]),
         "steps": args.steps, "batch_size": args.batch_size, "max_len": args.max_len, "lr": args.lr,
-        "dropout": args.dropout,
+        "dropout": args.dropout, "span": args.span, "init": args.init,
         "seed": args.seed, "vocab_size": tokenizer.vocab_size, "parameters": count_parameters(model),
         "train_documents": len(documents), "train_pairs_per_epoch": stream.steps_per_epoch * args.batch_size,
         "heldout": "validation split of the default corpus (documents never seen in training)",

@@ -17,7 +17,13 @@ from torch import Tensor
 
 from lessons_lib.bert import BertForPreTraining
 from lessons_lib.masking import mask_tokens
-from lessons_lib.nsp import PairEncoding, collate_pairs, encode_pair, make_nsp_pairs
+from lessons_lib.nsp import (
+    PairEncoding,
+    collate_pairs,
+    encode_pair,
+    make_nsp_pairs,
+    make_span_pairs,
+)
 from lessons_lib.tokenizer import WordPieceTokenizer
 from lessons_lib.training import evaluate, masked_accuracy
 
@@ -48,10 +54,21 @@ def encode_documents(
     max_len: int = 64,
     seed: int = 0,
     hard_negatives: bool = False,
+    span: int = 1,
 ) -> list[PairExample]:
-    """Documents -> NSP pairs -> ``[CLS] A [SEP] B [SEP]`` token ids of at most ``max_len``."""
+    """Documents -> NSP pairs -> ``[CLS] A [SEP] B [SEP]`` token ids of at most ``max_len``.
+
+    With ``span`` > 1, A and B are spans of ``span`` sentences (`make_span_pairs`, a span starting
+    at every sentence) instead of single sentences.
+    """
     if not isinstance(tokenizer, WordPieceTokenizer):
         raise TypeError(f"tokenizer must be a WordPieceTokenizer, got {type(tokenizer).__name__}")
+    if span != 1 and hard_negatives:
+        raise ValueError("hard_negatives works with single sentences only (span=1)")
+    if span == 1:
+        pairs = make_nsp_pairs(list(documents), seed=seed, hard_negatives=hard_negatives)
+    else:
+        pairs = make_span_pairs(list(documents), span=span, seed=seed, stride=1)
     cache: dict[str, list[int]] = {}
 
     def ids(sentence: str) -> list[int]:
@@ -62,7 +79,7 @@ def encode_documents(
     return [
         PairExample(encode_pair(ids(p.a), ids(p.b), cls_id=tokenizer.cls_id, sep_id=tokenizer.sep_id, max_len=max_len),
                     p.is_next)
-        for p in make_nsp_pairs(list(documents), seed=seed, hard_negatives=hard_negatives)
+        for p in pairs
     ]
 
 
@@ -92,13 +109,14 @@ class PretrainingStream:
     """
 
     def __init__(self, documents: Sequence[list[str]], tokenizer: WordPieceTokenizer, *, batch_size: int = 64,
-                 max_len: int = 64, rule: MaskingRule | None = None, seed: int = 0, hard_negatives: bool = False):
+                 max_len: int = 64, rule: MaskingRule | None = None, seed: int = 0, hard_negatives: bool = False,
+                 span: int = 1):
         if batch_size < 1:
             raise ValueError(f"batch_size must be positive, got {batch_size}")
         self.documents, self.tokenizer = list(documents), tokenizer
         self.batch_size, self.max_len, self.seed = batch_size, max_len, seed
         self.rule = rule or MaskingRule()
-        self.hard_negatives = hard_negatives
+        self.hard_negatives, self.span = hard_negatives, span
         self._epoch_cache: tuple[int, list[PairExample]] | None = None
         self.steps_per_epoch = len(self._epoch(0)) // batch_size
         if self.steps_per_epoch == 0:
@@ -107,7 +125,7 @@ class PretrainingStream:
     def _epoch(self, epoch: int) -> list[PairExample]:
         if self._epoch_cache is None or self._epoch_cache[0] != epoch:
             examples = encode_documents(self.documents, self.tokenizer, max_len=self.max_len,
-                                        seed=self.seed * 7919 + epoch, hard_negatives=self.hard_negatives)
+                                        seed=self.seed * 7919 + epoch, hard_negatives=self.hard_negatives, span=self.span)
             # A string seed gives a stream unrelated to make_nsp_pairs' integer-seeded one: with the
             # same integer seed both would draw the same permutation, and the shuffle would line
             # the NotNext pairs up back to back.
@@ -169,12 +187,14 @@ def pretraining_metrics(model: BertForPreTraining, batch: dict[str, Tensor], mas
 
 def evaluate_pretraining(model: BertForPreTraining, documents: Sequence[list[str]], tokenizer: WordPieceTokenizer,
                          *, max_len: int = 64, batch_size: int = 128, seed: int = 1234,
-                         rule: MaskingRule | None = None, hard_negatives: bool = False) -> dict[str, float]:
+                         rule: MaskingRule | None = None, hard_negatives: bool = False, span: int = 1
+                         ) -> dict[str, float]:
     """Held-out MLM accuracy (all selected positions, and [MASK] positions only) and NSP accuracy.
 
     The pairs and the masks are fixed by ``seed``, so two models are scored on the same inputs.
     """
-    examples = encode_documents(documents, tokenizer, max_len=max_len, seed=seed, hard_negatives=hard_negatives)
+    examples = encode_documents(documents, tokenizer, max_len=max_len, seed=seed, hard_negatives=hard_negatives,
+                                span=span)
     generator = torch.Generator().manual_seed(seed)
     rule = rule or MaskingRule()
     batches = [make_batch(examples[i : i + batch_size], tokenizer, rule, generator)

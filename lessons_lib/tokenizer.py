@@ -62,6 +62,8 @@ def _check_text(text: object) -> str:
 def basic_tokenize(text: str, *, lowercase: bool = True, never_split: Iterable[str] = SPECIAL_TOKENS) -> list[str]:
     """BERT's basic tokenizer: clean, lower-case and strip accents, split punctuation and CJK."""
     _check_text(text)
+    if not isinstance(lowercase, bool):
+        raise TypeError(f"lowercase must be True or False, got {lowercase!r}")
     keep = frozenset(t for t in never_split if t)
     if not keep:
         return _basic_words(text, lowercase, keep)
@@ -127,6 +129,10 @@ def _split_punctuation(word: str) -> list[str]:
 
 def wordpiece(word: str, vocab: Mapping[str, int], unk_token: str = "[UNK]") -> list[str]:
     """Greedy longest-match-first: the longest known prefix, then the longest known ``##`` piece, ..."""
+    if not isinstance(word, str):
+        raise TypeError(f"word must be a str, got {type(word).__name__}")
+    if not isinstance(vocab, Mapping):
+        raise TypeError(f"vocab must be a mapping of token -> id, got {type(vocab).__name__}")
     if len(word) > MAX_CHARS_PER_WORD:
         return [unk_token]
     pieces, start = [], 0

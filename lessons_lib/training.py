@@ -80,7 +80,7 @@ def train_loop(
     history: TrainHistory | None = None,
 ) -> TrainHistory:
     """Run ``steps`` optimisation steps over ``batches`` (cycled), with a tqdm progress bar."""
-    if not isinstance(steps, int) or steps < 1:
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be a positive int, got {steps!r}")
     if clip_grad is not None and clip_grad <= 0:
         raise ValueError(f"clip_grad must be positive or None, got {clip_grad}")
@@ -137,6 +137,9 @@ def evaluate(model: nn.Module, batches: Iterable, metric_fn: Callable[[nn.Module
 
 def masked_accuracy(logits: Tensor, labels: Tensor, ignore_index: int = -100) -> tuple[int, int]:
     """(correct, counted) predictions over positions whose label is not ``ignore_index``."""
+    for name, value in (("logits", logits), ("labels", labels)):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
     if logits.shape[:-1] != labels.shape:
         raise ValueError(
             f"logits shape {tuple(logits.shape)} must be labels shape {tuple(labels.shape)} plus a class axis"

@@ -32,6 +32,8 @@ def _check(strategy: object, max_tokens: object) -> None:
 def head_tail_split(n_tokens: int, max_tokens: int = BERT_MAX_TOKENS) -> tuple[int, int]:
     """How many tokens head+tail keeps from the start and from the end of a text of ``n_tokens``."""
     _check("head+tail", max_tokens)
+    if isinstance(n_tokens, bool) or not isinstance(n_tokens, int) or n_tokens < 0:
+        raise ValueError(f"n_tokens must be a non-negative int, got {n_tokens!r}")
     long_text = n_tokens > round(max_tokens * 800 / BERT_MAX_TOKENS)
     head = round(max_tokens * (256 if long_text else 128) / BERT_MAX_TOKENS)
     return head, max_tokens - head

@@ -36,7 +36,7 @@ def test_split_is_by_document_and_about_80_10_10(corpus):
 
 
 def test_split_is_deterministic_and_seed_dependent():
-    load_corpus.cache_clear()
+    corpus_module._load_corpus.cache_clear()
     again = load_corpus()
     assert again.split_of == load_corpus(seed=0).split_of
     assert load_corpus(seed=1).split_of != again.split_of

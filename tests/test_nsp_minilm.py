@@ -9,6 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 STORED = ROOT / "notebooks" / "results" / "nsp_minilm.json"
+STORED_SPANS = ROOT / "notebooks" / "results" / "nsp_minilm_span4.json"  # spans of 4 sentences a side
 
 
 def _script():
@@ -24,7 +25,10 @@ def _check_consistent(stored: dict) -> None:
     assert len(stored["history"]["loss"]) == len(stored["history"]["batch_accuracy"]) == settings["steps"]
     assert settings["pairs_seen"] == settings["steps"] * settings["batch_size"]
     n_next, n_not = (len(stored["p_is_next"][k]) for k in ("true next", "other document"))
-    assert len(stored["p_is_next"]["same document"]) == n_not
+    # Sentence pairs are also scored with same-document B's; span pairs only with other-document ones.
+    kinds = ["other document", "same document"] if settings.get("span", 1) == 1 else ["other document"]
+    assert sorted(stored["results"]) == sorted(kinds) and sorted(stored["p_is_next"]) == sorted(["true next", *kinds])
+    assert len(stored["p_is_next"][kinds[-1]]) == n_not
     for kind, scores in stored["results"].items():
         # The confusion counts follow from the stored probabilities (threshold 0.5).
         called_next = sum(p >= 0.5 for p in stored["p_is_next"]["true next"])
@@ -48,9 +52,23 @@ def test_smoke_run_writes_consistent_results_and_reproduces_itself(tmp_path):
         assert one["p_is_next"][kind] == pytest.approx(two["p_is_next"][kind], abs=1e-3)
 
 
-def test_bad_arguments_are_refused():
+def test_smoke_run_on_span_pairs(tmp_path):
+    out = tmp_path / "spans.json"
+    assert _script().main(["--smoke", "--span", "2", "--out", str(out)]) == 0
+    stored = json.loads(out.read_text())
+    _check_consistent(stored)
+    assert stored["settings"]["span"] == 2 and "same document" not in stored["results"]
+
+
+@pytest.mark.parametrize("bad", [["--steps", "0"], ["--span", "0"]])
+def test_bad_arguments_are_refused(bad):
     with pytest.raises(SystemExit):
-        _script()._parse(["--steps", "0"])
+        _script()._parse(bad)
+
+
+def test_default_output_depends_on_the_span():
+    assert _script()._parse([]).out == STORED
+    assert _script()._parse(["--span", "4"]).out == STORED_SPANS
 
 
 def test_stored_results_are_consistent_and_cover_every_test_pair():
@@ -62,14 +80,28 @@ def test_stored_results_are_consistent_and_cover_every_test_pair():
     assert stored["same_document_negatives"] + stored["other_document_negatives_in_hard_pairs"] == 750
 
 
+def test_stored_span_results_are_consistent_and_cover_every_span_test_pair():
+    from lessons_lib.corpus import load_corpus
+    from lessons_lib.nsp import make_span_pairs
+
+    stored = json.loads(STORED_SPANS.read_text())
+    _check_consistent(stored)
+    settings = stored["settings"]
+    assert settings["span"] == 4 and settings["test_pairs_seed"] == 1234
+    pairs = make_span_pairs(load_corpus().test, span=4, seed=1234)
+    assert stored["results"]["other document"]["pairs"] == len(pairs)  # every span test pair of notebook 03
+    assert len(stored["p_is_next"]["true next"]) == sum(p.is_next for p in pairs)
+
+
 @pytest.mark.slow
-def test_full_run_reproduces_the_stored_results(tmp_path):
-    """About 15 minutes: the stored run again, from its own command line (`make test-slow`)."""
-    stored = json.loads(STORED.read_text())
+@pytest.mark.parametrize("path", [STORED, STORED_SPANS], ids=["sentences", "spans"])
+def test_full_run_reproduces_the_stored_results(tmp_path, path):
+    """About 15 minutes each: a stored run again, from its own command line (`make test-slow`)."""
+    stored = json.loads(path.read_text())
     out = tmp_path / "nsp_minilm.json"
     argv = shlex.split(stored["command"])[2:]  # drop "python scripts/nsp_minilm.py"
     assert _script().main([*argv, "--out", str(out)]) == 0
     fresh = json.loads(out.read_text())
     # Bit-identical on one machine; other CPUs differ in late digits, so allow a point.
-    for kind in ("other document", "same document"):
+    for kind in stored["results"]:
         assert fresh["results"][kind]["accuracy"] == pytest.approx(stored["results"][kind]["accuracy"], abs=0.01)

@@ -43,7 +43,24 @@ def test_short_run_writes_a_complete_checkpoint(straight_run):
     assert tokenizer.vocab_size == 400 and model.heads.decoder.weight is model.bert.embeddings.token.weight
 
 
-@pytest.mark.parametrize("bad", [["--max-len", "500"], ["--steps", "1"], ["--eval-documents", "1"]])
+def test_continuing_from_a_checkpoint_on_span_pairs(straight_run, tmp_path):
+    # Another seed: were --init ignored, the weights would start from another random draw.
+    argv = [*SMOKE, "--init", str(straight_run), "--span", "2", "--seed", "1", "--out", str(tmp_path)]
+    assert main(argv) == 0
+    start, _, _ = load_checkpoint(straight_run)
+    state, config, metadata = load_checkpoint(tmp_path)
+    assert metadata["span"] == 2 and metadata["init"] == str(straight_run)
+    assert (tmp_path / "vocab.txt").read_text() == (straight_run / "vocab.txt").read_text()  # its vocabulary kept
+    assert config == {**load_checkpoint(straight_run)[1], "dropout": 0.0, "attention_dropout": 0.0}
+    moved = [name for name in start if not torch.equal(start[name], state[name])]
+    assert len(moved) > len(start) // 2  # it trained ...
+    # ... from the given weights: 6 AdamW steps of lr <= 1e-3 move no weight by more than about 0.006,
+    # while a fresh initialisation (std 0.02) differs from them by far more.
+    assert max((state[name] - start[name]).abs().max().item() for name in start) < 0.02
+
+
+@pytest.mark.parametrize("bad", [["--max-len", "500"], ["--steps", "1"], ["--eval-documents", "1"],
+                                 ["--span", "0"], ["--init", "/no/such/checkpoint"]])
 def test_bad_options_are_refused(bad, capsys):
     with pytest.raises(SystemExit):
         main([*SMOKE, *bad])

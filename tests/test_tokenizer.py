@@ -206,3 +206,13 @@ def test_bad_input_names_the_argument(tmp_path, trained):
     with pytest.raises(TypeError, match="lowercase"):
         WordPieceTokenizer(["[UNK]"], lowercase="yes")
     assert trained.tokenize("") == [] and trained.encode(" \t") == []  # empty text is valid: no tokens
+
+
+def test_equal_to_transformers_bert_tokenizer_loaded_from_the_model_folder(ours, vocab_file):
+    # `BertTokenizer` itself (backed by the `tokenizers` library) reads the vocabulary when it is
+    # loaded from the model's folder; given `vocab_file=` alone it would silently use an empty one.
+    transformers = pytest.importorskip("transformers")
+    reference = transformers.BertTokenizer.from_pretrained(str(vocab_file.parent))
+    assert reference.vocab_size == 30522
+    for text in load_corpus().sentences("valid") + CHINESE:
+        assert ours.tokenize(text) == reference.tokenize(text), text

@@ -250,6 +250,7 @@ class Report:
     widgets_rendered: int = 0
     widgets_closed: int = 0
     interactions: list[str] = field(default_factory=list)
+    interactive_widgets: int = 0  # rendered widgets with at least one control
     seconds: float = 0.0
 
     def as_dict(self) -> dict:
@@ -430,6 +431,10 @@ def _change(page: Page, control: dict):
 def _exercise_widgets(page: Page, report: Report, change_timeout_s: float) -> None:
     """Move every control of every widget: its output must change. Each is moved back before the next."""
     for view in page.evaluate("() => window.__notebookCheck.tagViews()"):
+        if not view["controls"]:
+            continue
+        report.interactive_widgets += 1
+        responded, failed = len(report.interactions), len(report.problems)
         for control in view["controls"]:
             name = f"widget in cell #{view['cell'] + 1}, {control['kind']} {control['label']!r}"
             before = _signature(page, view["tag"])
@@ -458,6 +463,10 @@ def _exercise_widgets(page: Page, report: Report, change_timeout_s: float) -> No
                 continue
             if not _wait_signature(page, view["tag"], before["key"], same=True, timeout_s=RESTORE_TIMEOUT_S):
                 report.notes.append(f"{name}: moved back, but the output did not return to what it was")
+        # A control that could not be moved proves nothing: the widget must respond to one at least.
+        if len(report.interactions) == responded and len(report.problems) == failed:
+            report.problems.append(f"widget in cell #{view['cell'] + 1}: none of its {len(view['controls'])} "
+                                   "controls was seen to change its output")
 
 
 def save_screenshot(page: Page, path: Path) -> None:

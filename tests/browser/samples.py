@@ -76,6 +76,8 @@ _BROKEN_WIDGETS = [
     # A widget view whose model does not exist: ipywidgets shows 'Error displaying widget'.
     "display({'application/vnd.jupyter.widget-view+json':\n"
     "         {'model_id': 'no-such-model', 'version_major': 2, 'version_minor': 0}}, raw=True)",
+    # A widget whose only control cannot be moved (one option): it proves nothing, so it fails.
+    "widgets.interact(lambda word: print(word), word=widgets.Dropdown(options=['only'], description='stuck'))",
 ]
 
 SAMPLES = {"good": _GOOD, "raises": _RAISES, "broken_widgets": _BROKEN_WIDGETS}
