@@ -39,6 +39,7 @@ from lessons_lib.corpus import (
     load_corpus,
     load_polarity,
     load_text_file,
+    source_labelled_sentences,
     split_sentences,
     word_counts,
 )

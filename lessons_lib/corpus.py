@@ -265,6 +265,29 @@ def load_polarity() -> tuple[list[str], list[int]]:
     return texts, labels
 
 
+def source_labelled_sentences(corpus: Corpus, split: str, *, per_source: int, seed: int = 0
+                               ) -> tuple[list[str], list[int]]:
+    """A labelled task with honest labels: ``per_source`` random sentences of each source in ``split``,
+    shuffled, labelled by where they come from (0 = Wikipedia, 1 = news)."""
+    if not isinstance(corpus, Corpus):
+        raise TypeError(f"corpus must be a Corpus, got {type(corpus).__name__}")
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+    if isinstance(per_source, bool) or not isinstance(per_source, int) or per_source < 1:
+        raise ValueError(f"per_source must be a positive int, got {per_source!r}")
+    rng = random.Random(seed)
+    labelled = []
+    for label, source in enumerate(_SOURCES):
+        sentences = [s for doc, where in zip(corpus.documents, corpus.split_of, strict=True)
+                     if where == split and doc.source == source for s in doc.sentences]
+        if len(sentences) < per_source:
+            raise ValueError(f"per_source must be at most {len(sentences)}: the {split} split holds "
+                             f"{len(sentences)} {source} sentences")
+        labelled += [(s, label) for s in rng.sample(sentences, per_source)]
+    rng.shuffle(labelled)
+    return [s for s, _ in labelled], [label for _, label in labelled]
+
+
 def corpus_statistics(corpus: Corpus, tokenize: Callable[[str], list] | None = None) -> dict[str, dict]:
     """Per split: documents, sentences, words (whitespace or `tokenize`) and sentence lengths."""
     if not isinstance(corpus, Corpus):

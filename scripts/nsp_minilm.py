@@ -2,7 +2,7 @@
 
     python scripts/nsp_minilm.py            # the stored results (about 15 minutes on one CPU core)
     python scripts/nsp_minilm.py --smoke --out /tmp/nsp.json   # a few seconds: checks that it runs
-    python scripts/nsp_minilm.py --span 3 --max-len 128 --steps 150 --threads 2   # spans, as BERT pairs them
+    python scripts/nsp_minilm.py --span 3 --max-len 128 --steps 200 --threads 2   # spans, as BERT pairs them
 
 Notebook 03 shows that our tiny BERT, pre-trained from scratch on a CPU budget, never learned NSP.
 This script asks the same question of an encoder that was pretrained on far more text: MiniLM's
@@ -15,7 +15,7 @@ document (`hard_negatives=True`), the topic-versus-coherence experiment.
 
 With ``--span K``, A and B are spans of K sentences instead of single sentences (`make_span_pairs`),
 closer to BERT's own pre-training input, and the test pairs are span pairs of the test documents
-(NotNext B's from other documents only); results go to ``nsp_minilm_span{K}.json``.
+(NotNext B's from other documents only); results go to ``nsp_minilm_span{K}_len{MAX_LEN}.json``.
 """
 
 from __future__ import annotations
@@ -58,10 +58,11 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--smoke", action="store_true", help="tiny settings, to check the script runs: "
                         + ", ".join(f"{k}={v}" for k, v in SMOKE.items()))
     parser.add_argument("--out", type=Path, default=None,
-                        help="where to write the JSON (default notebooks/results/nsp_minilm[_spanK].json)")
+                        help="where to write the JSON (default notebooks/results/nsp_minilm[_spanK_lenN].json)")
     args = parser.parse_args(argv)
     if args.out is None:
-        args.out = RESULTS / ("nsp_minilm.json" if args.span == 1 else f"nsp_minilm_span{args.span}.json")
+        name = "nsp_minilm.json" if args.span == 1 else f"nsp_minilm_span{args.span}_len{args.max_len}.json"
+        args.out = RESULTS / name
     if args.smoke:
         for key, value in SMOKE.items():
             setattr(args, key, value)

@@ -116,3 +116,18 @@ def test_bad_arguments():
         load_corpus(("poems",))
     with pytest.raises(ValueError, match="name"):
         load_corpus().split("dev")
+
+
+def test_source_labelled_sentences(corpus):
+    texts, labels = corpus_module.source_labelled_sentences(corpus, "test", per_source=50, seed=3)
+    assert len(texts) == len(labels) == 100 and sorted(set(labels)) == [0, 1] and sum(labels) == 50
+    test_docs = [d for d, split in zip(corpus.documents, corpus.split_of, strict=True) if split == "test"]
+    where = {s: d.source for d in test_docs for s in d.sentences}
+    assert all(where[t] == ("wiki", "news")[label] for t, label in zip(texts, labels, strict=True))  # honest labels
+    assert corpus_module.source_labelled_sentences(corpus, "test", per_source=50, seed=3) == (texts, labels)
+    with pytest.raises(ValueError, match="per_source must be at most"):
+        corpus_module.source_labelled_sentences(corpus, "test", per_source=10**6)
+    with pytest.raises(ValueError, match="split"):
+        corpus_module.source_labelled_sentences(corpus, "dev", per_source=5)
+    with pytest.raises(TypeError, match="corpus"):
+        corpus_module.source_labelled_sentences([["x"]], "test", per_source=5)

@@ -9,7 +9,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 STORED = ROOT / "notebooks" / "results" / "nsp_minilm.json"
-STORED_SPANS = ROOT / "notebooks" / "results" / "nsp_minilm_span4.json"  # spans of 4 sentences a side
+# Span pairs: (sentences a side, tokens per pair) of each stored run.
+STORED_SPANS = {(3, 128): ROOT / "notebooks" / "results" / "nsp_minilm_span3_len128.json",
+                (3, 256): ROOT / "notebooks" / "results" / "nsp_minilm_span3_len256.json",
+                (4, 192): ROOT / "notebooks" / "results" / "nsp_minilm_span4_len192.json"}
 
 
 def _script():
@@ -68,7 +71,7 @@ def test_bad_arguments_are_refused(bad):
 
 def test_default_output_depends_on_the_span():
     assert _script()._parse([]).out == STORED
-    assert _script()._parse(["--span", "4"]).out == STORED_SPANS
+    assert _script()._parse(["--span", "4", "--max-len", "192"]).out == STORED_SPANS[4, 192]
 
 
 def test_stored_results_are_consistent_and_cover_every_test_pair():
@@ -80,23 +83,24 @@ def test_stored_results_are_consistent_and_cover_every_test_pair():
     assert stored["same_document_negatives"] + stored["other_document_negatives_in_hard_pairs"] == 750
 
 
-def test_stored_span_results_are_consistent_and_cover_every_span_test_pair():
+@pytest.mark.parametrize(("span", "max_len"), sorted(STORED_SPANS))
+def test_stored_span_results_are_consistent_and_cover_every_span_test_pair(span, max_len):
     from lessons_lib.corpus import load_corpus
     from lessons_lib.nsp import make_span_pairs
 
-    stored = json.loads(STORED_SPANS.read_text())
+    stored = json.loads(STORED_SPANS[span, max_len].read_text())
     _check_consistent(stored)
     settings = stored["settings"]
-    assert settings["span"] == 4 and settings["test_pairs_seed"] == 1234
-    pairs = make_span_pairs(load_corpus().test, span=4, seed=1234)
+    assert (settings["span"], settings["max_len"], settings["test_pairs_seed"]) == (span, max_len, 1234)
+    pairs = make_span_pairs(load_corpus().test, span=span, seed=1234)
     assert stored["results"]["other document"]["pairs"] == len(pairs)  # every span test pair of notebook 03
     assert len(stored["p_is_next"]["true next"]) == sum(p.is_next for p in pairs)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", [STORED, STORED_SPANS], ids=["sentences", "spans"])
+@pytest.mark.parametrize("path", [STORED, *STORED_SPANS.values()], ids=lambda path: path.stem)
 def test_full_run_reproduces_the_stored_results(tmp_path, path):
-    """About 15 minutes each: a stored run again, from its own command line (`make test-slow`)."""
+    """8 to 25 minutes each: a stored run again, from its own command line (`make test-slow`)."""
     stored = json.loads(path.read_text())
     out = tmp_path / "nsp_minilm.json"
     argv = shlex.split(stored["command"])[2:]  # drop "python scripts/nsp_minilm.py"
