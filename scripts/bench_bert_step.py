@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 import transformers
 
-from lessons_lib.bert import BertConfig, BertForPreTraining
+from lessons_lib.models import BertConfig, BertForPreTraining
 
 
 def _train_step(model, forward, optimizer, batch) -> float:

@@ -22,18 +22,11 @@ from pathlib import Path
 
 import torch
 
-from lessons_lib.corpus import load_corpus
-from lessons_lib.mlm_experiments import (
-    RunSettings,
-    record_run,
-    rule_name,
-    settings_dict,
-    unigram_entropy,
-    windows_from_ids,
-)
-from lessons_lib.pretrain import SHIPPED_BERT
-from lessons_lib.pretraining import MaskingRule
-from lessons_lib.tokenizer import WordPieceTokenizer
+from lessons_lib.data import load_corpus
+from lessons_lib.experiments import RunSettings, record_run, rule_name, settings_dict
+from lessons_lib.objectives import MaskingRule, unigram_entropy, windows_from_ids
+from lessons_lib.tokenizers import WordPieceTokenizer
+from lessons_lib.training import SHIPPED_BERT
 
 MIXES = [MaskingRule(0.15, 1.0, 0.0), MaskingRule(0.15, 0.8, 0.1), MaskingRule(0.15, 0.8, 0.0)]  # 100/0/0, 80/10/10, 80/0/20
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "notebooks" / "results" / "mlm_experiments.json"

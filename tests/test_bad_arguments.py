@@ -1,13 +1,21 @@
-"""Bad input to public functions gets a clear error that names the argument."""
+"""Bad input to public functions gets a clear error: the right type, and a message that names the argument.
+
+One table: (call, expected error type, pattern the message must match).
+"""
 
 import pytest
 import torch
 
-from lessons_lib.attention import MultiHeadAttention, combine_masks
-from lessons_lib.corpus import load_corpus, word_counts
-from lessons_lib.tokenizer import basic_tokenize, wordpiece
-from lessons_lib.training import masked_accuracy, train_loop
-from lessons_lib.truncation import head_tail_split
+from lessons_lib.data.corpus import load_corpus, word_counts
+from lessons_lib.data.truncation import head_tail_split
+from lessons_lib.layers.attention import MultiHeadAttention
+from lessons_lib.layers.masks import combine_masks
+from lessons_lib.layers.transformer import BlockConfig
+from lessons_lib.models.tiny_lm import TinyLMConfig
+from lessons_lib.objectives.masking import MaskingRule
+from lessons_lib.tokenizers.basic import basic_tokenize
+from lessons_lib.tokenizers.wordpiece import wordpiece
+from lessons_lib.training.loop import masked_accuracy, seed_everything, train_loop
 
 CASES = [
     (lambda: load_corpus(["wiki", []]), ValueError, "sources"),
@@ -25,7 +33,12 @@ CASES = [
     (lambda: masked_accuracy(torch.zeros(1, 2), [1]), TypeError, "labels"),
     (lambda: combine_masks(torch.ones(2, dtype=torch.bool), [True, False]), TypeError, "masks"),
     (lambda: MultiHeadAttention(8, 2)(torch.zeros(1, 3, 4)), ValueError, "hidden_size"),
+    (lambda: MultiHeadAttention(8, 0), ValueError, "num_heads must be an int >= 1"),
     (lambda: train_loop(torch.nn.Linear(1, 1), None, iter([]), None, steps=True), ValueError, "steps"),
+    (lambda: seed_everything("0"), TypeError, "seed must be an int >= 0"),
+    (lambda: BlockConfig(hidden_size=8, num_heads=2, dropout=-0.1), ValueError, "dropout"),
+    (lambda: TinyLMConfig(10, num_layers=True), TypeError, "num_layers must be an int"),
+    (lambda: MaskingRule(mask_prob=None), TypeError, "mask_prob must be a number"),
 ]
 
 

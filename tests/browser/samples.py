@@ -1,4 +1,4 @@
-"""Small notebooks that prove the browser check itself: one good, one that raises, one with broken widgets."""
+"""Small notebooks that prove the browser check itself: good, raising, with broken widgets, too slow."""
 
 from __future__ import annotations
 
@@ -80,7 +80,14 @@ _BROKEN_WIDGETS = [
     "widgets.interact(lambda word: print(word), word=widgets.Dropdown(options=['only'], description='stuck'))",
 ]
 
-SAMPLES = {"good": _GOOD, "raises": _RAISES, "broken_widgets": _BROKEN_WIDGETS}
+# A notebook slower than the Run All budget it is given: the report must say how far it got.
+_SLOW = [
+    "print('this cell runs')",
+    "import time\ntime.sleep(600)",
+    "print('this cell waits')",
+]
+
+SAMPLES = {"good": _GOOD, "raises": _RAISES, "broken_widgets": _BROKEN_WIDGETS, "slow": _SLOW}
 
 
 def write_samples(folder: Path) -> dict[str, Path]:

@@ -25,6 +25,7 @@ INTERACTIVE_WIDGETS = {
     "01_bert.ipynb": 1,  # truncating a long text
     "02_mlm_masking.ipynb": 1,  # the masking widget
     "03_nsp.ipynb": 1,  # pick a sentence A, see P(IsNext) of its candidates
+    "04_elmo.ipynb": 1,  # one word in two sentences, layer by layer, beside word2vec
 }
 
 
@@ -34,7 +35,8 @@ def _check(page, lab_server, path: str, artifacts: Path, **options) -> Report:
     artifacts.mkdir(parents=True, exist_ok=True)
     report = check_notebook(page, lab_server, path, screenshot=artifacts / f"{stem}.png", **options)
     (artifacts / f"{stem}.json").write_text(json.dumps(report.as_dict(), indent=2) + "\n")
-    print(f"\n{path}: {report.seconds:.0f} s, {report.cells_run}/{report.code_cells} cells ran, "
+    print(f"\n{path}: {report.seconds:.0f} s (Run All budget {report.run_all_budget_s:.0f} s, time scale "
+          f"{report.time_scale}), {report.cells_run}/{report.code_cells} cells ran, "
           f"{report.widgets_rendered} widgets rendered ({report.widgets_closed} closed by the notebook), "
           f"{len(report.interactions)} controls moved")
     for line in report.interactions + report.notes:
@@ -93,3 +95,11 @@ def test_check_catches_broken_widgets(lab_server, page, sample_paths):
     assert "cell #4: a widget is not rendered (it shows 'Error displaying widget')" in problems
     assert "widget in cell #5: none of its 1 controls was seen to change its output" in problems
     assert len(report.problems) == 4, problems
+
+
+def test_check_says_how_far_a_notebook_got_when_run_all_runs_out_of_time(lab_server, page, sample_paths):
+    report = _check(page, lab_server, sample_paths["slow"], ARTIFACTS / "samples", run_all_budget_s=20)
+    assert len(report.problems) == 1, report.problems
+    assert report.problems[0].startswith("Run All did not finish within 20 s"), report.problems
+    assert "1 of 3 code cells had run, cell #2 still running, kernel busy" in report.problems[0]
+    assert (report.cells_run, report.code_cells) == (1, 3)

@@ -1,0 +1,103 @@
+"""Encoding text for BERT: ``[CLS] text [SEP]``, ``[CLS] A [SEP] B [SEP]``, and padding into a batch.
+
+A pair is encoded with segment ids (0 for ``[CLS]``, A and the first ``[SEP]``; 1 for B and the last
+``[SEP]``), after cutting it to a length budget the way BERT's reference code does
+(`truncate_pair`); `collate_pairs` pads encodings to the longest one and adds the 1/0 padding mask.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import torch
+
+from lessons_lib.checks import check_int, check_strings, check_token_ids
+
+
+class PairEncoding(NamedTuple):
+    """A sentence pair as token ids ``[CLS] A [SEP] B [SEP]`` and their segment ids."""
+
+    input_ids: list[int]
+    token_type_ids: list[int]  # 0 for [CLS], A and the first [SEP]; 1 for B and the last [SEP]
+
+
+def truncate_pair(tokens_a: list, tokens_b: list, max_tokens: int) -> tuple[list, list]:
+    """Cut tokens off the end of the longer side (B on a tie) until both fit in `max_tokens`."""
+    for name, tokens in (("tokens_a", tokens_a), ("tokens_b", tokens_b)):
+        if not isinstance(tokens, (list, tuple)):
+            raise TypeError(
+                f"{name} must be a list or tuple of tokens, got {type(tokens).__name__}"
+            )
+    check_int("max_tokens", max_tokens, low=2)
+    # Trimming the longer side keeps as much of the shorter sentence as possible: a short
+    # sentence loses a larger share of its meaning per token than a long one.
+    len_a, len_b = len(tokens_a), len(tokens_b)
+    while len_a + len_b > max_tokens:
+        if len_a > len_b:
+            len_a -= 1
+        else:
+            len_b -= 1
+    return list(tokens_a[:len_a]), list(tokens_b[:len_b])
+
+
+def encode_pair(
+    ids_a: list[int], ids_b: list[int], *, cls_id: int, sep_id: int, max_len: int | None = None
+) -> PairEncoding:
+    """``[CLS] A [SEP] B [SEP]`` with segment ids, truncated first to `max_len` if given."""
+    check_token_ids("ids_a", ids_a)
+    check_token_ids("ids_b", ids_b)
+    check_int("cls_id", cls_id, low=0)
+    check_int("sep_id", sep_id, low=0)
+    if max_len is not None:
+        check_int("max_len", max_len, low=5)
+        # Three places are taken by [CLS] and the two [SEP]s.
+        ids_a, ids_b = truncate_pair(ids_a, ids_b, max_len - 3)
+    input_ids = [cls_id, *ids_a, sep_id, *ids_b, sep_id]
+    token_type_ids = [0] * (len(ids_a) + 2) + [1] * (len(ids_b) + 1)
+    return PairEncoding(input_ids, token_type_ids)
+
+
+def collate_pairs(encodings: list[PairEncoding], *, pad_id: int) -> dict[str, torch.Tensor]:
+    """Pad encoded pairs to the longest one: input_ids, token_type_ids, attention_mask (B, T)."""
+    if not isinstance(encodings, (list, tuple)) or not encodings:
+        raise ValueError("encodings must be a non-empty list of PairEncoding")
+    for n, enc in enumerate(encodings):
+        if not isinstance(enc, PairEncoding):
+            raise TypeError(
+                f"encodings must be a list of PairEncoding, item {n} is {type(enc).__name__}"
+            )
+        if len(enc.input_ids) != len(enc.token_type_ids):
+            raise ValueError(
+                f"encodings[{n}] has {len(enc.input_ids)} input_ids but "
+                f"{len(enc.token_type_ids)} token_type_ids; they must be equally long"
+            )
+    check_int("pad_id", pad_id, low=0)
+    batch, width = len(encodings), max(len(enc.input_ids) for enc in encodings)
+    input_ids = torch.full((batch, width), pad_id, dtype=torch.long)  # (B, T)
+    # Padding gets segment 0 and mask 0; the mask alone keeps attention off the padding.
+    token_type_ids = torch.zeros((batch, width), dtype=torch.long)  # (B, T)
+    attention_mask = torch.zeros((batch, width), dtype=torch.long)  # (B, T)
+    for row, enc in enumerate(encodings):
+        length = len(enc.input_ids)
+        input_ids[row, :length] = torch.tensor(enc.input_ids, dtype=torch.long)
+        token_type_ids[row, :length] = torch.tensor(enc.token_type_ids, dtype=torch.long)
+        attention_mask[row, :length] = 1
+    return {
+        "input_ids": input_ids,
+        "token_type_ids": token_type_ids,
+        "attention_mask": attention_mask,
+    }
+
+
+
+
+def encode_texts(tokenizer, texts: Sequence[str], max_len: int = 64) -> dict[str, torch.Tensor]:
+    """``[CLS] text [SEP]`` for each text (cut to ``max_len``), padded into one batch."""
+    texts = check_strings("texts", texts)
+    check_int("max_len", max_len, low=3)  # [CLS], one token, [SEP]
+    encodings = []
+    for text in texts:
+        ids = tokenizer.encode(text)[: max_len - 2]
+        encodings.append(PairEncoding([tokenizer.cls_id, *ids, tokenizer.sep_id], [0] * (len(ids) + 2)))
+    return collate_pairs(encodings, pad_id=tokenizer.pad_id)

@@ -1,0 +1,196 @@
+"""Small masked-LM experiments: which 80/10/10 mix to use (B11), and MLM vs a left-to-right LM (B10).
+
+Both experiments train the same tiny Transformer (token + position embeddings, post-LayerNorm
+``TransformerBlock``s, an output layer tied to the token embeddings) on fixed-length windows of
+the corpus. Only two things change between runs: how the input is corrupted (``MaskingRule``) and
+whether a look-ahead mask hides the right-hand context (``causal=True``, a left-to-right LM).
+Every run is seeded: the weights, the order of the windows and every mask come from the seed.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from lessons_lib.models.tiny_lm import TinyLM, TinyLMConfig
+from lessons_lib.objectives.masking import IGNORE_INDEX, MaskingRule, mask_with_rule
+from lessons_lib.objectives.next_token import lm_batch
+from lessons_lib.tokenizers.wordpiece import WordPieceTokenizer
+
+
+@dataclass
+class RunSettings:
+    """Sizes and budget of one small training run."""
+
+    hidden_size: int = 64  # width of every token vector (H)
+    num_layers: int = 2  # Transformer blocks (L)
+    num_heads: int = 2  # attention heads per block (A)
+    window: int = 32  # tokens per training window (T)
+    batch_size: int = 32  # windows per step (B)
+    steps: int = 300  # optimiser steps: the same budget for every run compared
+    lr: float = 3e-3  # peak learning rate of AdamW
+    warmup: int = 30  # steps of linear warm-up, then linear decay to 0
+    eval_every: int = 25  # steps between two held-out evaluations (learning curves)
+    eval_windows: int = 256  # held-out windows scored at each evaluation
+
+
+@dataclass
+class RunResult:
+    """What one run measured: final held-out scores and the learning curve."""
+
+    final: dict[str, float]
+    curve_steps: list[int] = field(default_factory=list)
+    curve_loss: list[float] = field(default_factory=list)  # held-out loss per predicted token (``heldout_loss``)
+    loss_tokens_per_step: float = 0.0  # mean number of positions that received a loss per step
+
+
+def _loss(model: TinyLM, inputs: Tensor, labels: Tensor) -> Tensor:
+    keep = labels != IGNORE_INDEX  # only these positions receive a loss; scoring only them saves time
+    return F.cross_entropy(model(inputs, positions=keep), labels[keep])
+
+
+def rule_name(rule: MaskingRule) -> str:
+    """'80/10/10'-style name of a rule's [MASK] / random / unchanged split, in percent."""
+    return rule.name
+
+
+def make_model(vocab_size: int, settings: RunSettings, *, causal: bool) -> TinyLM:
+    """The TinyLM of one run: ``settings``' sizes, masked (``causal=False``) or left-to-right."""
+    if not isinstance(settings, RunSettings):
+        raise TypeError(f"settings must be a RunSettings, got {type(settings).__name__}")
+    return TinyLM(TinyLMConfig(vocab_size, settings.hidden_size, settings.num_layers, settings.num_heads,
+                               max_len=settings.window, causal=causal))
+
+
+@torch.no_grad()
+def probe_scores(model: TinyLM, windows: Tensor, tokenizer: WordPieceTokenizer, *, seed: int = 1234,
+                 mask_prob: float = 0.15) -> dict[str, float]:
+    """Held-out accuracy of recovering the original token at the same selected positions, three ways.
+
+    ``masked``: the selected tokens are shown as [MASK] (the pre-training task);
+    ``random``: they are shown as random tokens (can the model overrule a wrong visible token?);
+    ``clean``: they are shown unchanged, as every token is at fine-tuning time (does the model's
+    vector for a visible token still say which token it is?).
+    ``random_copy_rate`` is the share of random replacements the model simply repeats.
+    """
+    model.eval()
+    result = {}
+    for name, (mask_frac, random_frac) in {"masked": (1.0, 0.0), "random": (0.0, 1.0), "clean": (0.0, 0.0)}.items():
+        # The same seed gives the same selection: mask_tokens draws the selection first.
+        rule = MaskingRule(mask_prob, mask_frac, random_frac)
+        inputs, labels = mask_with_rule(windows, tokenizer, rule, torch.Generator().manual_seed(seed))
+        keep = labels != IGNORE_INDEX
+        predicted = model(inputs, positions=keep).argmax(-1)
+        result[f"{name}_accuracy"] = float((predicted == labels[keep]).float().mean())
+        if name == "random":  # how often the model just repeats the wrong token it was shown
+            shown = inputs[keep]
+            changed = shown != labels[keep]
+            result["random_copy_rate"] = float((predicted == shown)[changed].float().mean())
+    model.train()
+    return result
+
+
+@torch.no_grad()
+def heldout_loss(model: TinyLM, windows: Tensor, tokenizer: WordPieceTokenizer, rule: MaskingRule | None,
+                 *, seed: int = 1234) -> float:
+    """Held-out cross-entropy per predicted token: at [MASK]ed positions (``rule`` gives the share
+    selected), or of the next token when ``rule`` is None (a left-to-right LM)."""
+    model.eval()
+    if rule is None:
+        inputs, labels = lm_batch(windows)
+    else:  # every selected token shown as [MASK]: the positions where the context must do the work
+        inputs, labels = mask_with_rule(windows, tokenizer, MaskingRule(rule.mask_prob, 1.0, 0.0),
+                                        torch.Generator().manual_seed(seed))
+    loss = float(_loss(model, inputs, labels))
+    model.train()
+    return loss
+
+
+def train_run(train: Tensor, heldout: Tensor, tokenizer: WordPieceTokenizer, settings: RunSettings, *,
+              rule: MaskingRule | None, seed: int, probes: bool = True) -> RunResult:
+    """Train one TinyLM: a masked LM under ``rule``, or a left-to-right LM when ``rule`` is None."""
+    if train.dim() != 2 or train.shape[1] != settings.window:
+        raise ValueError(f"train must be (N, window={settings.window}) ids, got shape {tuple(train.shape)}")
+    torch.manual_seed(seed)
+    model = make_model(tokenizer.vocab_size, settings, causal=rule is None)
+    # Start the output bias at the log token frequencies: every run begins at the context-free
+    # (unigram) baseline instead of spending its short budget learning that "the" is common.
+    counts = torch.bincount(train.flatten(), minlength=tokenizer.vocab_size).float() + 0.1
+    model.bias.data.copy_((counts / counts.sum()).log())
+    optimizer = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=0.01)
+    factor = _schedule(settings)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+    order = list(range(len(train)))
+    random.Random(seed).shuffle(order)
+    generator = torch.Generator().manual_seed(seed)
+    heldout = heldout[: settings.eval_windows]
+    result, loss_tokens = RunResult(final={}), 0
+    for step in range(settings.steps + 1):
+        if step % settings.eval_every == 0 or step == settings.steps:
+            result.curve_steps.append(step)
+            result.curve_loss.append(heldout_loss(model, heldout, tokenizer, rule))
+        if step == settings.steps:
+            break
+        rows = [order[(step * settings.batch_size + i) % len(order)] for i in range(settings.batch_size)]
+        ids = train[rows]  # (B, T)
+        inputs, labels = lm_batch(ids) if rule is None else mask_with_rule(ids, tokenizer, rule, generator)
+        loss_tokens += int((labels != IGNORE_INDEX).sum())
+        loss = _loss(model, inputs, labels)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+    result.loss_tokens_per_step = loss_tokens / settings.steps
+    result.final["heldout_loss"] = result.curve_loss[-1]
+    if probes:
+        result.final.update(probe_scores(model, heldout, tokenizer))
+    return result
+
+
+def record_run(train: Tensor, heldout: Tensor, tokenizer: WordPieceTokenizer, settings: RunSettings,
+               experiment: str, rule: MaskingRule | None, seed: int, threads: int = 1) -> dict:
+    """One run of ``train_run`` (``rule=None``: the left-to-right LM) as a JSON-ready dict, on ``threads`` threads.
+
+    A plain function of its arguments, so that runs can be spread over processes.
+    """
+    if experiment not in ("mix", "lm") or (experiment == "mix") != (rule is not None):
+        raise ValueError(f"experiment must be 'mix' with a rule or 'lm' without one, got {experiment!r}, {rule!r}")
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"threads must be a positive int, got {threads!r}")
+    torch.set_num_threads(threads)
+    result = train_run(train, heldout, tokenizer, settings, rule=rule, seed=seed, probes=rule is not None)
+    return {"experiment": experiment, "mix": rule_name(rule) if rule else "left-to-right", "seed": seed,
+            **result.final, "loss_tokens_per_step": result.loss_tokens_per_step,
+            "curve_steps": result.curve_steps, "curve_loss": result.curve_loss}
+
+
+def _schedule(settings: RunSettings):
+    def factor(step: int) -> float:
+        if step < settings.warmup:
+            return (step + 1) / settings.warmup
+        return max(0.0, (settings.steps - step) / max(1, settings.steps - settings.warmup))
+    return factor
+
+
+def first_step_below(steps: Sequence[int], losses: Sequence[float], level: float) -> int | None:
+    """The first evaluated step whose loss is below ``level``; None if the run never got there."""
+    return next((s for s, value in zip(steps, losses, strict=True) if value < level), None)
+
+
+def settings_dict(settings: RunSettings) -> dict:
+    """The settings as a plain dict, for JSON."""
+    return asdict(settings)
+
+
+def mean_and_spread(values: Sequence[float]) -> tuple[float, float]:
+    """Mean and (population) standard deviation of a few numbers, e.g. one metric over seeds."""
+    if not values:
+        raise ValueError("values must not be empty")
+    mean = sum(values) / len(values)
+    return mean, math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))

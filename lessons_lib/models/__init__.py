@@ -1,0 +1,36 @@
+"""The models, one file each: a config dataclass, small modules, a forward that reads top to bottom."""
+
+from lessons_lib.models.bert import (
+    BertConfig,
+    BertEmbeddings,
+    BertForPreTraining,
+    BertForSequenceClassification,
+    BertModel,
+    BertOutput,
+    BertPreTrainingHeads,
+    PreTrainingOutput,
+)
+from lessons_lib.models.elmo import ElmoBiLM, ElmoConfig, ElmoOutput
+from lessons_lib.models.gpt import (
+    GPT,
+    GPTConfig,
+    GPTForClassification,
+    GPTForMultipleChoice,
+    GPTModel,
+    GPTOutput,
+    TaskOutput,
+)
+from lessons_lib.models.huggingface import (
+    bert_names,
+    gpt_names,
+    init_normal,
+    load_mapped,
+    read_huggingface,
+)
+from lessons_lib.models.tiny_lm import TinyLM, TinyLMConfig
+
+__all__ = ["GPT", "BertConfig", "BertEmbeddings", "BertForPreTraining", "BertForSequenceClassification",
+           "BertModel", "BertOutput", "BertPreTrainingHeads", "ElmoBiLM", "ElmoConfig", "ElmoOutput",
+           "GPTConfig", "GPTForClassification", "GPTForMultipleChoice", "GPTModel", "GPTOutput",
+           "PreTrainingOutput", "TaskOutput", "TinyLM", "TinyLMConfig", "bert_names", "gpt_names",
+           "init_normal", "load_mapped", "read_huggingface"]

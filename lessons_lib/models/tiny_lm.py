@@ -1,0 +1,77 @@
+"""A tiny Transformer language model: masked (bidirectional) or left-to-right.
+
+Token + position embeddings, a LayerNorm, post-LayerNorm ``TransformerBlock``s, and an output
+layer tied to the token embeddings (after a BERT-style transform). With ``causal=True`` every
+block gets the look-ahead mask, so position t sees only tokens 0..t: a left-to-right LM. Notebook
+02 trains both kinds under one budget to compare masked-LM with next-token prediction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+from lessons_lib.checks import check_bool, check_int
+from lessons_lib.layers.masks import look_ahead_mask
+from lessons_lib.layers.transformer import BlockConfig, TransformerBlock
+
+
+@dataclass
+class TinyLMConfig:
+    """Every size of a tiny LM in one place."""
+
+    vocab_size: int  # number of tokens the model reads and predicts
+    hidden_size: int = 64  # width of every token vector (H)
+    num_layers: int = 2  # Transformer blocks (L)
+    num_heads: int = 2  # attention heads per block (A)
+    max_len: int = 32  # longest input: one learned vector per position
+    causal: bool = False  # True: look-ahead mask in every block (a left-to-right LM)
+
+    def __post_init__(self):
+        check_int("vocab_size", self.vocab_size, low=2)
+        for name in ("hidden_size", "num_layers", "num_heads", "max_len"):
+            check_int(name, getattr(self, name), low=1)
+        check_bool("causal", self.causal)
+        if self.hidden_size % self.num_heads:
+            raise ValueError(f"hidden_size ({self.hidden_size}) must be a multiple of num_heads ({self.num_heads})")
+
+    def block_config(self) -> BlockConfig:
+        """Post-LN blocks, 4 H wide inside, no dropout (a tiny model under-fits its budget)."""
+        return BlockConfig(self.hidden_size, self.num_heads, 4 * self.hidden_size, dropout=0.0,
+                           attention_dropout=0.0)
+
+
+class TinyLM(nn.Module):
+    """Embeddings, blocks, and scores over the vocabulary (tied to the token embeddings)."""
+
+    def __init__(self, config: TinyLMConfig):
+        super().__init__()
+        if not isinstance(config, TinyLMConfig):
+            raise TypeError(f"config must be a TinyLMConfig, got {type(config).__name__}")
+        h = config.hidden_size
+        self.config = config
+        self.token = nn.Embedding(config.vocab_size, h)
+        self.position = nn.Embedding(config.max_len, h)
+        self.norm = nn.LayerNorm(h)
+        self.blocks = nn.ModuleList(TransformerBlock(config.block_config()) for _ in range(config.num_layers))
+        self.transform = nn.Sequential(nn.Linear(h, h), nn.GELU(), nn.LayerNorm(h))  # as BERT's MLM head
+        self.bias = nn.Parameter(torch.zeros(config.vocab_size))
+        for p in self.parameters():
+            if p.dim() > 1:
+                nn.init.normal_(p, std=0.02)
+
+    def forward(self, ids: Tensor, *, positions: Tensor | None = None) -> Tensor:
+        """(B, T) ids -> scores (B, T, vocab), or (N, vocab) where the boolean ``positions`` is True."""
+        if not isinstance(ids, Tensor) or ids.dim() != 2 or ids.shape[1] > self.config.max_len:
+            raise ValueError(f"ids must be a (batch, seq) tensor with seq <= max_len={self.config.max_len}, "
+                             f"got {getattr(ids, 'shape', type(ids).__name__)}")
+        where = torch.arange(ids.shape[1], device=ids.device)  # (T,)
+        x = self.norm(self.token(ids) + self.position(where))  # (B, T, H)
+        mask = look_ahead_mask(ids.shape[1], device=ids.device) if self.config.causal else None  # (T, T)
+        for block in self.blocks:
+            x = block(x, mask)
+        if positions is not None:  # score only where a loss is taken: the vocabulary product dominates
+            x = x[positions]  # (N, H)
+        return self.transform(x) @ self.token.weight.T + self.bias

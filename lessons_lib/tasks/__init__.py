@@ -1,0 +1,67 @@
+"""Tasks a pre-trained model is used for: classification, next-sentence scoring, fill-mask, word vectors, senses."""
+
+from lessons_lib.tasks.classification import (
+    accuracy,
+    bag_of_words_baseline,
+    fine_tune,
+    majority_baseline,
+    predict,
+)
+from lessons_lib.tasks.feature_classifier import (
+    MixClassifier,
+    compare_features,
+    mix_classifier_accuracy,
+    train_mix_classifier,
+)
+from lessons_lib.tasks.fill_mask import fill_mask
+from lessons_lib.tasks.gpt_finetuning import (
+    TASK_TOKENS,
+    add_task_tokens,
+    classification_input,
+    collate_task_inputs,
+    fine_tune_gpt,
+    multiple_choice_inputs,
+    next_sentence_choices,
+    pair_input,
+    similarity_inputs,
+    task_batches,
+    task_lm_loss,
+    task_loss,
+    task_predictions,
+    task_token_id,
+    word_overlap_choice,
+)
+from lessons_lib.tasks.nsp_scoring import (
+    CANDIDATE_KINDS,
+    candidate_next_sentences,
+    confusion_matrix,
+    fine_tune_nsp,
+    is_next_probability,
+    nsp_batches,
+    nsp_scores,
+)
+from lessons_lib.tasks.polysemy import (
+    ContextBank,
+    context_bank,
+    nearest_contexts,
+    nearest_sense_accuracy,
+    sense_vectors,
+)
+from lessons_lib.tasks.representations import (
+    cosine_by_layer,
+    direction_sensitivity,
+    sentence_layers,
+    word_position,
+    word_vectors_by_layer,
+)
+from lessons_lib.tasks.word2vec import train_word2vec, word2vec_average, word2vec_vector
+
+__all__ = ["CANDIDATE_KINDS", "TASK_TOKENS", "ContextBank", "MixClassifier", "accuracy", "add_task_tokens",
+           "bag_of_words_baseline", "classification_input", "collate_task_inputs", "fine_tune_gpt",
+           "multiple_choice_inputs", "next_sentence_choices", "pair_input", "similarity_inputs", "task_batches",
+           "task_lm_loss", "task_loss", "task_predictions", "task_token_id", "word_overlap_choice",
+           "candidate_next_sentences", "compare_features", "confusion_matrix", "context_bank",
+           "cosine_by_layer", "direction_sensitivity", "fill_mask", "fine_tune", "fine_tune_nsp", "is_next_probability",
+           "majority_baseline", "mix_classifier_accuracy", "nearest_contexts", "nearest_sense_accuracy",
+           "nsp_batches", "nsp_scores", "predict", "sense_vectors", "sentence_layers", "train_mix_classifier", "train_word2vec",
+           "word2vec_average", "word2vec_vector", "word_position", "word_vectors_by_layer"]

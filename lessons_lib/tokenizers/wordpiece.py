@@ -1,0 +1,201 @@
+"""WordPiece as BERT does it: after the basic tokenizer, greedy longest-match-first.
+
+WordPiece cuts each word into the longest pieces found in the vocabulary; a piece that continues
+a word is written with a leading ``##``. A word with a character the vocabulary lacks becomes
+``[UNK]`` as a whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from lessons_lib.tokenizers.basic import SPECIAL_TOKENS, basic_tokenize
+from lessons_lib.tokenizers.wordpiece_training import MAX_CHARS_PER_WORD, learn_vocabulary
+
+
+def wordpiece(word: str, vocab: Mapping[str, int], unk_token: str = "[UNK]") -> list[str]:
+    """Greedy longest-match-first: the longest known prefix, then the longest known ``##`` piece, ..."""
+    if not isinstance(word, str):
+        raise TypeError(f"word must be a str, got {type(word).__name__}")
+    if not isinstance(vocab, Mapping):
+        raise TypeError(f"vocab must be a mapping of token -> id, got {type(vocab).__name__}")
+    if len(word) > MAX_CHARS_PER_WORD:
+        return [unk_token]
+    pieces, start = [], 0
+    while start < len(word):
+        end = len(word)
+        while end > start:
+            piece = word[start:end] if start == 0 else "##" + word[start:end]
+            if piece in vocab:
+                break
+            end -= 1
+        if end == start:  # not even a single character is known: the whole word is unknown
+            return [unk_token]
+        pieces.append(piece)
+        start = end
+    return pieces
+
+
+class WordPieceTokenizer:
+    """BERT's tokenizer: basic tokenization, then WordPiece over a fixed vocabulary."""
+
+    def __init__(self, vocab: list[str] | Mapping[str, int], *, lowercase: bool = True, unk_token: str = "[UNK]"):
+        if isinstance(vocab, Mapping):
+            ids = sorted(vocab.values())
+            if ids != list(range(len(ids))):
+                raise ValueError("vocab ids must be exactly 0 .. len(vocab) - 1")
+            tokens = sorted(vocab, key=vocab.__getitem__)
+        elif isinstance(vocab, list | tuple):
+            tokens = list(vocab)
+        else:
+            raise TypeError(f"vocab must be a list of tokens or a dict token -> id, got {type(vocab).__name__}")
+        if not tokens or not all(isinstance(t, str) and t for t in tokens):
+            raise ValueError("vocab must be a non-empty list of non-empty strings")
+        if unk_token not in tokens:
+            raise ValueError(f"vocab must contain the unk_token {unk_token!r}")
+        if not isinstance(lowercase, bool):
+            raise TypeError(f"lowercase must be True or False, got {lowercase!r}")
+        self._tokens = tokens
+        # A repeated line in a vocab.txt keeps its last id, as BERT's loader does.
+        self._ids = {t: i for i, t in enumerate(tokens)}
+        self.lowercase = lowercase
+        self.unk_token = unk_token
+        # Special tokens of this vocabulary: never cut by the basic tokenizer.
+        self._specials = [t for t in dict.fromkeys((*SPECIAL_TOKENS, unk_token)) if t in self._ids]
+
+    # -- loading and saving -------------------------------------------------------------------
+    @classmethod
+    def from_vocab_file(cls, path: str | Path, *, lowercase: bool = True) -> WordPieceTokenizer:
+        """Load a BERT ``vocab.txt`` (one token per line; the line number is the id)."""
+        if not isinstance(path, str | Path) and not hasattr(path, "read_text"):
+            raise TypeError(f"path must be a str or a path, got {type(path).__name__}")
+        path = Path(str(path))
+        if not path.is_file():
+            raise FileNotFoundError(f"path {str(path)!r} is not a vocabulary file (no such file)")
+        try:
+            tokens = path.read_text(encoding="utf-8-sig").split("\n")  # a byte-order mark is not a token
+        except UnicodeDecodeError as err:
+            raise ValueError(f"path {str(path)!r} is not a UTF-8 vocabulary file ({err.reason} at byte "
+                             f"{err.start}); a vocab.txt holds one UTF-8 token per line") from None
+        if tokens and tokens[-1] == "":
+            tokens.pop()
+        if not tokens:
+            raise ValueError(f"path {str(path)!r} is an empty vocabulary file")
+        return cls([t.rstrip("\r") for t in tokens], lowercase=lowercase)
+
+    def save_vocab(self, path: str | Path) -> Path:
+        """Write the vocabulary as a BERT ``vocab.txt``."""
+        path = Path(path)
+        path.write_text("".join(t + "\n" for t in self._tokens), encoding="utf-8")
+        return path
+
+    # -- training -------------------------------------------------------------------------------
+    @classmethod
+    def train(
+        cls,
+        texts: Iterable[str],
+        vocab_size: int,
+        *,
+        min_frequency: int = 2,
+        lowercase: bool = True,
+        show_progress: bool = True,
+    ) -> WordPieceTokenizer:
+        """Learn a WordPiece vocabulary of ``vocab_size`` tokens from ``texts`` (see ``learn_vocabulary``)."""
+        vocab = learn_vocabulary(texts, vocab_size, min_frequency=min_frequency, lowercase=lowercase,
+                                 show_progress=show_progress)
+        return cls(vocab, lowercase=lowercase)
+
+    # -- tokenizing -----------------------------------------------------------------------------
+    def basic_tokenize(self, text: str) -> list[str]:
+        """Step 1 alone: the words WordPiece will cut (special tokens kept whole)."""
+        return basic_tokenize(text, lowercase=self.lowercase, never_split=self._specials)
+
+    def tokenize(self, text: str) -> list[str]:
+        """Text -> WordPiece tokens (no [CLS]/[SEP] added); an empty text gives []."""
+        return [p for word in self.basic_tokenize(text) for p in wordpiece(word, self._ids, self.unk_token)]
+
+    def encode(self, text: str) -> list[int]:
+        """Text -> token ids (no special tokens added)."""
+        return self.convert_tokens_to_ids(self.tokenize(text))
+
+    def decode(self, ids: Iterable[int], *, skip_special_tokens: bool = False) -> str:
+        """Token ids -> text: ``##`` pieces joined to the piece before them, words separated by spaces."""
+        tokens = self.convert_ids_to_tokens(ids)
+        if skip_special_tokens:
+            tokens = [t for t in tokens if t not in self._specials]
+        return " ".join(tokens).replace(" ##", "").strip()
+
+    def convert_tokens_to_ids(self, tokens: Iterable[str]) -> list[int]:
+        """Tokens -> ids; an unknown token gets the [UNK] id."""
+        if isinstance(tokens, str) or not isinstance(tokens, Iterable):
+            raise TypeError(f"tokens must be an iterable of str (not a single str), got {type(tokens).__name__}")
+        unk = self._ids[self.unk_token]
+        return [self._ids.get(t, unk) for t in tokens]
+
+    def convert_ids_to_tokens(self, ids: Iterable[int]) -> list[str]:
+        """Ids -> tokens."""
+        if isinstance(ids, str) or not isinstance(ids, Iterable):
+            raise TypeError(f"ids must be an iterable of ints, got {type(ids).__name__}")
+        if getattr(ids, "ndim", 1) != 1:
+            raise ValueError(f"ids must be one sequence of ids (1-D), got shape {tuple(ids.shape)}: "
+                             "decode one row at a time")
+        out = []
+        for i in ids:
+            i = int(i) if hasattr(i, "__index__") else i
+            if not isinstance(i, int) or not 0 <= i < len(self._tokens):
+                raise ValueError(f"ids must be ints in [0, {len(self._tokens)}), got {i!r}")
+            out.append(self._tokens[i])
+        return out
+
+    # -- the vocabulary -------------------------------------------------------------------------
+    @property
+    def vocab(self) -> dict[str, int]:
+        """Token -> id."""
+        return dict(self._ids)
+
+    @property
+    def vocab_size(self) -> int:
+        """Number of tokens in the vocabulary."""
+        return len(self._tokens)
+
+    def _special_id(self, token: str) -> int:
+        if token not in self._ids:
+            raise KeyError(f"this vocabulary has no {token} token")
+        return self._ids[token]
+
+    @property
+    def pad_id(self) -> int:
+        """Id of [PAD]."""
+        return self._special_id("[PAD]")
+
+    @property
+    def unk_id(self) -> int:
+        """Id of [UNK]."""
+        return self._special_id(self.unk_token)
+
+    @property
+    def cls_id(self) -> int:
+        """Id of [CLS]."""
+        return self._special_id("[CLS]")
+
+    @property
+    def sep_id(self) -> int:
+        """Id of [SEP]."""
+        return self._special_id("[SEP]")
+
+    @property
+    def mask_id(self) -> int:
+        """Id of [MASK]."""
+        return self._special_id("[MASK]")
+
+    @property
+    def special_ids(self) -> set[int]:
+        """Ids of the special tokens this vocabulary has ([PAD], [UNK], [CLS], [SEP], [MASK])."""
+        return {self._ids[t] for t in self._specials}
+
+    def __len__(self) -> int:
+        return len(self._tokens)
+
+    def __repr__(self) -> str:
+        return f"WordPieceTokenizer(vocab_size={self.vocab_size}, lowercase={self.lowercase})"

@@ -1,0 +1,53 @@
+"""Training: the loop, checkpoints, memory, BERT's pre-training stream and loss, the LMs' losses (GPT, ELMo)."""
+
+from lessons_lib.training.bert_pretraining import (
+    PairExample,
+    PretrainingStream,
+    encode_documents,
+    evaluate_pretraining,
+    make_batch,
+    pretraining_loss,
+    pretraining_metrics,
+)
+from lessons_lib.training.checkpoints import (
+    SHIPPED_BERT,
+    SHIPPED_ELMO,
+    SHIPPED_GPT,
+    load_checkpoint,
+    load_pretrained_bert,
+    load_pretrained_elmo,
+    load_pretrained_gpt,
+    save_checkpoint,
+    sha256,
+)
+from lessons_lib.training.elmo_pretraining import (
+    bilm_loss,
+    bilm_perplexities,
+    direction_losses,
+    vocabulary_char_ids,
+)
+from lessons_lib.training.lm_pretraining import (
+    WindowStream,
+    heldout_perplexity,
+    next_token_loss,
+    unigram_perplexity,
+)
+from lessons_lib.training.loop import (
+    TrainHistory,
+    evaluate,
+    masked_accuracy,
+    seed_everything,
+    train_loop,
+    warmup_linear_schedule,
+)
+from lessons_lib.training.memory import count_parameters, release_memory, resident_memory_mb
+from lessons_lib.training.resumable import run_folder, save_snapshot, train_resumable
+
+__all__ = ["SHIPPED_BERT", "SHIPPED_ELMO", "SHIPPED_GPT", "PairExample", "PretrainingStream", "TrainHistory",
+           "WindowStream", "bilm_loss", "bilm_perplexities", "count_parameters", "direction_losses",
+           "encode_documents", "evaluate", "evaluate_pretraining", "heldout_perplexity", "load_checkpoint",
+           "load_pretrained_bert", "load_pretrained_elmo", "load_pretrained_gpt", "make_batch",
+           "masked_accuracy", "next_token_loss", "pretraining_loss", "pretraining_metrics", "release_memory",
+           "resident_memory_mb", "run_folder", "save_checkpoint", "save_snapshot", "seed_everything",
+           "sha256", "train_loop", "train_resumable", "unigram_perplexity", "vocabulary_char_ids",
+           "warmup_linear_schedule"]

@@ -1,0 +1,146 @@
+"""The attention-mask widget: a padded batch, its padding, look-ahead and combined masks, and a trained
+GPT's attention weights under the chosen mask.
+
+Masks follow ``lessons_lib.layers.masks`` (True = may attend). The grids are HTML tables with the
+tokens on both axes (rows: the query, the token looking; columns: the key, the token looked at),
+so they draw instantly and the same way in JupyterLab, on Binder and in tests.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+import ipywidgets as widgets
+import torch
+from torch import Tensor
+
+from lessons_lib.checks import check_choice, check_int, check_strings, check_type
+from lessons_lib.layers.masks import combine_masks, look_ahead_mask, padding_mask
+from lessons_lib.models.gpt import GPTModel
+from lessons_lib.tokenizers.wordpiece import WordPieceTokenizer
+from lessons_lib.viz.html import LEGEND_STYLE, text_box, wired
+
+MASK_KINDS = ("padding", "look-ahead", "both")
+MAX_SENTENCE_TOKENS = 16  # each sentence is cut to this many tokens: a grid stays readable
+SEPARATOR = "|"
+_MASKED_CELL = "background:repeating-linear-gradient(45deg,#fff,#fff 3px,#e6e6e6 3px,#e6e6e6 5px)"
+_CELL = "width:18px;height:18px;padding:0;border:1px solid #fff;"
+
+
+def padded_batch(tokenizer: WordPieceTokenizer, sentences: Sequence[str]) -> tuple[Tensor, Tensor, list[list[str]]]:
+    """Token ids (B, T) padded with [PAD] at the end, the 1/0 attention mask, and each row's tokens."""
+    check_type("tokenizer", tokenizer, WordPieceTokenizer, "a WordPieceTokenizer")
+    sentences = check_strings("sentences", sentences)
+    rows = [tokenizer.encode(s)[:MAX_SENTENCE_TOKENS] or [tokenizer.unk_id] for s in sentences]
+    longest = max(len(r) for r in rows)
+    ids = torch.full((len(rows), longest), tokenizer.pad_id, dtype=torch.long)
+    for i, row in enumerate(rows):
+        ids[i, : len(row)] = torch.tensor(row)
+    attention = (torch.arange(longest)[None] < torch.tensor([len(r) for r in rows])[:, None]).long()  # (B, T)
+    return ids, attention, [tokenizer.convert_ids_to_tokens(r.tolist()) for r in ids]
+
+
+def batch_masks(attention_mask: Tensor) -> dict[str, Tensor]:
+    """The three (B, T, T) masks of a padded batch: padding, look-ahead, and both (logical AND)."""
+    batch, length = attention_mask.shape
+    padding = padding_mask(attention_mask)[:, 0].expand(batch, length, length)  # (B, T, T): same row for every query
+    ahead = look_ahead_mask(length).expand(batch, length, length)  # (B, T, T): the same triangle for every row
+    return {"padding": padding, "look-ahead": ahead, "both": combine_masks(padding, ahead)}
+
+
+def _grid(cells: list[list[str]], tokens: Sequence[str], title: str, query: int | None = None) -> str:
+    head = "".join(f"<th style='writing-mode:vertical-rl;font-weight:normal;font-size:75%'>{html.escape(t)}</th>"
+                   for t in tokens)
+    body = []
+    for i, (token, row) in enumerate(zip(tokens, cells, strict=True)):
+        outline = "outline:2px solid #c00;" if i == query else ""
+        body.append(f"<tr style='{outline}'><th style='text-align:right;font-weight:normal;font-size:75%'>"
+                    f"{html.escape(token)}</th>{''.join(row)}</tr>")
+    return (f"<div style='display:inline-block;vertical-align:top;margin:0 14px 8px 0'><b>{html.escape(title)}</b>"
+            f"<table style='border-collapse:collapse'><tr><th></th>{head}</tr>{''.join(body)}</table></div>")
+
+
+def render_mask_grid(mask: Tensor, tokens: Sequence[str], title: str) -> str:
+    """A (T, T) boolean mask as a grid: dark = may attend, hatched = masked."""
+    cells = [[f"<td style='{_CELL}{'background:#2f5597' if allowed else _MASKED_CELL}'></td>" for allowed in row]
+             for row in mask.tolist()]
+    return _grid(cells, tokens, title)
+
+
+def render_attention_grid(weights: Tensor, mask: Tensor, tokens: Sequence[str], query: int, title: str) -> str:
+    """(T, T) attention weights as a heat map; masked cells hatched and empty; the query row outlined."""
+    cells = []
+    for row_w, row_m in zip(weights.tolist(), mask.tolist(), strict=True):
+        cells.append([f"<td title='{w:.3f}' style='{_CELL}background:rgba(192,0,0,{w ** 0.5:.3f})'></td>" if allowed
+                      else f"<td title='masked' style='{_CELL}{_MASKED_CELL}'></td>"
+                      for w, allowed in zip(row_w, row_m, strict=True)])
+    return _grid(cells, tokens, title, query)
+
+
+def render_attention_masks(model: GPTModel, tokenizer: WordPieceTokenizer, sentences: Sequence[str], *,
+                           sentence: int = 0, mask: str = "both", layer: int = 0, head: int = 0,
+                           query: int = 0) -> str:
+    """HTML: the padded batch, the three masks of one sentence, and the model's attention under ``mask``."""
+    check_type("model", model, GPTModel, "a GPTModel (e.g. gpt.transformer)")
+    check_choice("mask", mask, MASK_KINDS)
+    ids, attention, tokens = padded_batch(tokenizer, sentences)
+    check_int("sentence", sentence, low=0, high=len(tokens) - 1)
+    check_int("layer", layer, low=0, high=model.config.num_layers - 1)
+    check_int("head", head, low=0, high=model.config.num_heads - 1)
+    query = min(check_int("query", query, low=0), ids.shape[1] - 1)
+    masks = {name: m[sentence] for name, m in batch_masks(attention).items()}  # each (T, T)
+    with torch.no_grad():
+        out = model(ids, attention if mask != "look-ahead" else None, look_ahead=mask != "padding",
+                    output_attentions=True)
+    weights = out.attentions[layer][sentence, head]  # (T, T)
+    row = tokens[sentence]
+    lengths = attention.sum(1).tolist()
+    batch_rows = "".join(
+        f"<div style='font-family:monospace;font-size:85%'>{'&#9654; ' if i == sentence else '&nbsp;&nbsp;'}"
+        f"{' '.join(html.escape(t) if t != '[PAD]' else '<span style=color:#aaa>[PAD]</span>' for t in toks)}"
+        f" <span style='color:#777'>({n} tokens + {len(toks) - n} padding)</span></div>"
+        for i, (toks, n) in enumerate(zip(tokens, lengths, strict=True)))
+    grids = "".join(render_mask_grid(masks[name], row, f"{name} mask" + (" (chosen)" if name == mask else ""))
+                    for name in MASK_KINDS)
+    top = weights[query].topk(min(3, len(row)))
+    strongest = ", ".join(f"{html.escape(row[j])} {w:.2f}" for w, j in zip(top.values.tolist(), top.indices.tolist(),
+                                                                          strict=True) if w > 0)
+    heat = render_attention_grid(weights, masks[mask], row, query,
+                                 f"attention, layer {layer}, head {head}, under the {mask} mask")
+    summary = (f"<div>query {query} <b>{html.escape(row[query])}</b> looks most at: {strongest}; "
+               f"it sees {int(masks[mask][query].sum())} of {len(row)} positions.</div>")
+    legend = (f"<div style='{LEGEND_STYLE}'>rows: the token looking (query); columns: the token looked at (key). "
+              "Dark blue: may attend; hatched: masked (weight exactly 0). Red: attention weight (each row sums to 1); "
+              "the outlined row is the chosen query.</div>")
+    return f"<div>{batch_rows}</div>{legend}<div>{grids}</div><div>{heat}</div>{summary}"
+
+
+def attention_mask_widget(model: GPTModel, tokenizer: WordPieceTokenizer, sentences: Sequence[str]) -> widgets.VBox:
+    """Type 2-4 sentences (separated by |); pick one, the mask, the layer, the head and the query position."""
+    check_type("model", model, GPTModel, "a GPTModel (e.g. gpt.transformer)")
+    sentences = check_strings("sentences", sentences)
+    if not 2 <= len(sentences) <= 4:
+        raise ValueError(f"sentences must hold 2 to 4 sentences, got {len(sentences)}")
+    box = text_box(f" {SEPARATOR} ".join(sentences), "sentences")
+    pick = widgets.Dropdown(options=[(f"sentence {i + 1}", i) for i in range(len(sentences))], description="show")
+    kind = widgets.ToggleButtons(options=list(MASK_KINDS), value="both", description="mask")
+    layer = widgets.IntSlider(0, 0, model.config.num_layers - 1, description="layer", continuous_update=False)
+    head = widgets.IntSlider(0, 0, model.config.num_heads - 1, description="head", continuous_update=False)
+    query = widgets.IntSlider(3, 0, 64, description="query", continuous_update=False)
+    output = widgets.HTML()
+    controls = {"sentences": box, "sentence": pick, "mask": kind, "layer": layer, "head": head, "query": query}
+
+    def current() -> list[str]:
+        return [s.strip() for s in box.value.split(SEPARATOR) if s.strip()][:4] or sentences
+
+    def redraw(_change=None) -> None:
+        typed = current()
+        if len(pick.options) != len(typed):  # as many choices as sentences typed
+            pick.options = [(f"sentence {i + 1}", i) for i in range(len(typed))]
+        length = padded_batch(tokenizer, typed)[0].shape[1]
+        query.max = length - 1  # clamps the value; a clamped value redraws through its observer
+        output.value = render_attention_masks(model, tokenizer, typed, sentence=pick.value or 0, mask=kind.value,
+                                              layer=layer.value, head=head.value, query=min(query.value, length - 1))
+
+    return wired([box, widgets.HBox([pick, kind]), widgets.HBox([layer, head, query])], controls, output, redraw)

@@ -1,0 +1,134 @@
+"""Pictures: loss curves, masks and attention as heat maps, corpus statistics."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib.axes import Axes
+
+from lessons_lib.training.loop import TrainHistory
+
+
+def _new_axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
+    if ax is None:
+        _, ax = plt.subplots(figsize=size)
+    return ax
+
+
+def _as_array(matrix: torch.Tensor | np.ndarray, name: str) -> np.ndarray:
+    if isinstance(matrix, torch.Tensor):
+        matrix = matrix.detach().float().cpu().numpy()
+    matrix = np.asarray(matrix, dtype=float)
+    if matrix.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (queries x keys), got shape {matrix.shape}")
+    return matrix
+
+
+def plot_losses(
+    histories: TrainHistory | Mapping[str, TrainHistory | Sequence[float]],
+    *,
+    smooth: int = 20,
+    ax: Axes | None = None,
+    title: str = "Training loss",
+) -> Axes:
+    """Loss against step for one run or several named runs (raw in pale, running mean on top)."""
+    if isinstance(histories, TrainHistory | list | tuple):
+        histories = {"loss": histories}
+    if not isinstance(histories, Mapping) or not histories:
+        raise TypeError("histories must be a TrainHistory, a list of losses, or a non-empty dict of them")
+    ax = _new_axes(ax, (6, 3.5))
+    for label, run in histories.items():
+        run = run if isinstance(run, TrainHistory) else TrainHistory(losses=list(run))
+        line = ax.plot(run.losses, alpha=0.25)[0]
+        ax.plot(run.smoothed(smooth), color=line.get_color(), label=label)
+    ax.set(xlabel="step", ylabel="loss", title=title)
+    ax.legend()
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_mask(
+    mask: torch.Tensor | np.ndarray,
+    tokens: Sequence[str] | None = None,
+    *,
+    key_tokens: Sequence[str] | None = None,
+    ax: Axes | None = None,
+    title: str = "mask (dark = may attend)",
+) -> Axes:
+    """A (queries x keys) mask as a grid: row i shows which positions token i may look at."""
+    matrix = _as_array(mask, "mask")
+    ax = _new_axes(ax, (4, 4))
+    ax.imshow(matrix, cmap="Blues", vmin=0, vmax=1)
+    _label_axes(ax, matrix, tokens, key_tokens)
+    ax.set(title=title, xlabel="key (looked at)", ylabel="query (looking)")
+    return ax
+
+
+def plot_attention(
+    weights: torch.Tensor | np.ndarray,
+    tokens: Sequence[str] | None = None,
+    *,
+    key_tokens: Sequence[str] | None = None,
+    ax: Axes | None = None,
+    title: str = "attention weights",
+    annotate: bool = False,
+    mask: torch.Tensor | np.ndarray | None = None,
+) -> Axes:
+    """Attention weights (queries x keys) as a heat map; each row sums to 1. Cells where the boolean
+    ``mask`` is False (masked: weight exactly 0) are left empty."""
+    matrix = _as_array(weights, "weights")
+    if mask is not None:
+        allowed = _as_array(mask, "mask") > 0
+        if allowed.shape != matrix.shape:
+            raise ValueError(f"mask has shape {allowed.shape}, weights {matrix.shape}: they must match")
+        matrix = np.where(allowed, matrix, np.nan)  # imshow leaves NaN cells blank
+    ax = _new_axes(ax, (4.5, 4))
+    image = ax.imshow(matrix, cmap="viridis", vmin=0, vmax=max(np.nanmax(matrix), 1e-9))
+    plt.colorbar(image, ax=ax, fraction=0.046)
+    _label_axes(ax, matrix, tokens, key_tokens)
+    if annotate:
+        for (i, j), value in np.ndenumerate(matrix):
+            if np.isnan(value):
+                continue
+            ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7, color="w")
+    ax.set(title=title, xlabel="key", ylabel="query")
+    return ax
+
+
+def _label_axes(ax: Axes, matrix: np.ndarray, tokens, key_tokens) -> None:
+    key_tokens = key_tokens if key_tokens is not None else tokens
+    for name, labels, size, setter in (
+        ("tokens", tokens, matrix.shape[0], ax.set_yticks),
+        ("key_tokens", key_tokens, matrix.shape[1], ax.set_xticks),
+    ):
+        if labels is None:
+            continue
+        if len(labels) != size:
+            raise ValueError(f"{name} has {len(labels)} labels for {size} rows/columns")
+        setter(range(size), labels)
+    if key_tokens is not None:
+        plt.setp(ax.get_xticklabels(), rotation=90)
+
+
+def plot_corpus_statistics(stats: Mapping[str, Mapping], *, axes: Sequence[Axes] | None = None) -> Sequence[Axes]:
+    """Bar chart of documents/sentences/words per split, and the histogram of sentence lengths."""
+    if not stats or any("sentence_lengths" not in s for s in stats.values()):
+        raise ValueError("stats must be the dict returned by corpus_statistics")
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10, 3.5))
+    splits = list(stats)
+    counts = ["documents", "sentences", "words"]
+    x = np.arange(len(splits))
+    for i, name in enumerate(counts):
+        axes[0].bar(x + (i - 1) * 0.27, [stats[s][name] for s in splits], width=0.27, label=name)
+    axes[0].set(xticks=x, xticklabels=splits, yscale="log", title="size of each split (log scale)")
+    axes[0].legend()
+    lengths = stats[splits[0]]["sentence_lengths"]
+    axes[1].hist(lengths, bins=60, color="tab:gray")
+    axes[1].axvline(np.median(lengths), color="tab:red", label=f"median {np.median(lengths):.0f}")
+    axes[1].set(title=f"sentence length in {splits[0]} (words)", xlabel="words", ylabel="sentences")
+    axes[1].legend()
+    return axes

@@ -1,0 +1,36 @@
+"""lessons_lib.tasks.word2vec: one static vector per word, trained repeatably; sentence averages."""
+
+import pytest
+import torch
+
+from lessons_lib.tasks.word2vec import train_word2vec, word2vec_average, word2vec_vector
+
+DOCUMENTS = [["The cat sat on the mat.", "The dog sat on the rug."], ["A cat and a dog met on the mat."]] * 5
+
+
+def test_training_is_repeatable_and_keeps_words_seen_twice():
+    first = train_word2vec(DOCUMENTS, vector_size=8, epochs=2, seed=3)
+    second = train_word2vec(DOCUMENTS, vector_size=8, epochs=2, seed=3)
+    assert first.vector_size == 8 and "cat" in first.key_to_index and "Cat" not in first.key_to_index
+    torch.testing.assert_close(word2vec_vector(first, "Cat"), word2vec_vector(second, "cat"), rtol=0, atol=0)
+
+
+def test_average_of_known_words_and_zeros_for_none():
+    vectors = train_word2vec(DOCUMENTS, vector_size=8, epochs=1)
+    got = word2vec_average(vectors, ["cat dog zebra", "zebra"])
+    torch.testing.assert_close(got[0], (word2vec_vector(vectors, "cat") + word2vec_vector(vectors, "dog")) / 2)
+    assert got[1].eq(0).all()
+
+
+def test_bad_input_is_named():
+    vectors = train_word2vec(DOCUMENTS, vector_size=4, epochs=1)
+    with pytest.raises(ValueError, match="word 'zebra' is not in the word2vec vocabulary"):
+        word2vec_vector(vectors, "zebra")
+    with pytest.raises(TypeError, match="documents"):
+        train_word2vec("The cat sat.")
+    with pytest.raises(TypeError, match=r"documents\[0\]"):
+        train_word2vec([[1, 2]])
+    with pytest.raises(ValueError, match="vector_size"):
+        train_word2vec(DOCUMENTS, vector_size=0)
+    with pytest.raises(TypeError, match="texts"):
+        word2vec_average(vectors, "cat")
