@@ -3,18 +3,26 @@
 One table: (call, expected error type, pattern the message must match).
 """
 
+import json
+import shutil
+import warnings
+from pathlib import Path
+
 import pytest
 import torch
 
-from lessons_lib.data.corpus import load_corpus, word_counts
+from lessons_lib.data.corpus import load_corpus, load_text_file, word_counts
 from lessons_lib.data.truncation import head_tail_split
 from lessons_lib.layers.attention import MultiHeadAttention
 from lessons_lib.layers.masks import combine_masks
 from lessons_lib.layers.transformer import BlockConfig
 from lessons_lib.models.tiny_lm import TinyLMConfig
 from lessons_lib.objectives.masking import MaskingRule
+from lessons_lib.models.bert import BertConfig, BertForPreTraining, BertModel
+from lessons_lib.objectives.nsp import make_nsp_pairs
 from lessons_lib.tokenizers.basic import basic_tokenize
-from lessons_lib.tokenizers.wordpiece import wordpiece
+from lessons_lib.tokenizers.wordpiece import WordPieceTokenizer, wordpiece
+from lessons_lib.training.checkpoints import SHIPPED_BERT, load_checkpoint, load_pretrained_bert
 from lessons_lib.training.loop import masked_accuracy, seed_everything, train_loop
 
 CASES = [
@@ -39,7 +47,141 @@ CASES = [
     (lambda: BlockConfig(hidden_size=8, num_heads=2, dropout=-0.1), ValueError, "dropout"),
     (lambda: TinyLMConfig(10, num_layers=True), TypeError, "num_layers must be an int"),
     (lambda: MaskingRule(mask_prob=None), TypeError, "mask_prob must be a number"),
+    (lambda: load_corpus(("wiki", "wiki")), ValueError, "sources must name each source once"),
+    (lambda: load_text_file(Path(__file__), seed="x"), TypeError, "seed must be an int"),
+    (lambda: basic_tokenize("text", never_split=None), TypeError, "never_split"),
+    (lambda: BertConfig(vocab_size=10, layer_norm_eps=0), ValueError, "layer_norm_eps"),
+    (lambda: _tiny_bert()([[1, 2, 3]]), TypeError, "input_ids must be an integer torch.Tensor"),
+    (lambda: _tiny_bert()(torch.tensor([[1.0, 2.0]])), TypeError, "input_ids must be an integer torch.Tensor"),
+    (lambda: _tiny_bert()(torch.tensor([[1, 99]])), ValueError, r"input_ids must lie in \[0, vocab_size=10\)"),
+    (lambda: _tiny_pretraining()(torch.zeros(1, 0, dtype=torch.long)), ValueError, "seq >= 1"),
+    (lambda: _tokenizer().decode(torch.zeros(2, 3, dtype=torch.long)), ValueError, "ids must be one sequence"),
+    (lambda: make_nsp_pairs([["a", ""], ["b", "c"]]), ValueError, r"documents\[0\]\[1\] is an empty sentence"),
+    (lambda: BertModel.from_huggingface(SHIPPED_BERT), ValueError, "lessons_lib checkpoint"),
 ]
+
+
+def _tiny_bert() -> BertModel:
+    return BertModel(BertConfig(vocab_size=10, hidden_size=8, num_layers=1, num_heads=2, intermediate_size=16))
+
+
+def _tiny_pretraining() -> BertForPreTraining:
+    return BertForPreTraining(BertConfig(vocab_size=10, hidden_size=8, num_layers=1, num_heads=2,
+                                         intermediate_size=16))
+
+
+def _tokenizer() -> WordPieceTokenizer:
+    return WordPieceTokenizer(["[PAD]", "[UNK]", "a"])
+
+
+def _copy_shipped(tmp_path: Path) -> Path:
+    target = tmp_path / "bert-copy"
+    shutil.copytree(SHIPPED_BERT, target)
+    return target
+
+
+# Files that are wrong on disk: (how to damage a copy of the shipped checkpoint or a text file,
+# the call, error type, words the message must contain).
+def _damage_weights(d: Path) -> None:
+    data = bytearray((d / "model.safetensors").read_bytes())
+    data[100:110] = b"xxxxxxxxxx"
+    (d / "model.safetensors").write_bytes(bytes(data))
+
+
+def _truncate_weights(d: Path) -> None:
+    (d / "model.safetensors").write_bytes((d / "model.safetensors").read_bytes()[:1000])
+    meta = json.loads((d / "metadata.json").read_text())
+    del meta["sha256"]["model.safetensors"]  # a file the sums do not cover must still be read safely
+    (d / "metadata.json").write_text(json.dumps(meta))
+
+
+def _bad_json(name: str):
+    def damage(d: Path) -> None:
+        (d / name).write_text("{not json")
+    return damage
+
+
+def _vocab_too_short(d: Path) -> None:
+    lines = (d / "vocab.txt").read_text().splitlines()[:-5]
+    (d / "vocab.txt").write_text("\n".join(lines) + "\n")
+    meta = json.loads((d / "metadata.json").read_text())
+    del meta["sha256"]["vocab.txt"]
+    (d / "metadata.json").write_text(json.dumps(meta))
+
+
+def _config_wider(d: Path) -> None:
+    config = json.loads((d / "config.json").read_text())
+    config["hidden_size"] = 64
+    (d / "config.json").write_text(json.dumps(config))
+    meta = json.loads((d / "metadata.json").read_text())
+    del meta["sha256"]["config.json"]
+    (d / "metadata.json").write_text(json.dumps(meta))
+
+
+FILE_CASES = [
+    (_damage_weights, load_pretrained_bert, ValueError, "model.safetensors is damaged"),
+    (_truncate_weights, load_pretrained_bert, ValueError, "not a readable safetensors file"),
+    (lambda d: (d / "metadata.json").unlink(), load_pretrained_bert, FileNotFoundError, "has no metadata.json"),
+    (_bad_json("metadata.json"), load_pretrained_bert, ValueError, "metadata.json is damaged"),
+    (_bad_json("config.json"), load_checkpoint, ValueError, "config.json is damaged"),
+    (_vocab_too_short, load_pretrained_bert, ValueError, "vocab.txt holds 5995 tokens but config.json says"),
+    (_config_wider, load_pretrained_bert, ValueError, "do not fit a BERT model"),
+]
+
+
+@pytest.mark.parametrize(("damage", "call", "error", "words"), FILE_CASES)
+def test_a_damaged_checkpoint_file_is_named(tmp_path, damage, call, error, words):
+    folder = _copy_shipped(tmp_path)
+    damage(folder)
+    with pytest.raises(error, match=words) as caught:
+        call(folder)
+    assert str(folder) in str(caught.value) or "re-create" in str(caught.value) or "command" in str(caught.value)
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "utf-16"])
+def test_text_and_vocabulary_files_must_be_utf8(tmp_path, encoding):
+    text = tmp_path / "text.txt"
+    text.write_text("Café crème.\n\n" * 12, encoding=encoding)
+    with pytest.raises(ValueError, match="not UTF-8 text"):
+        load_text_file(text)
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("[PAD]\n[UNK]\ncafé\n", encoding=encoding)
+    with pytest.raises(ValueError, match="not a UTF-8 vocabulary file"):
+        WordPieceTokenizer.from_vocab_file(vocab)
+
+
+def test_binary_files_and_byte_order_marks(tmp_path):
+    binary = tmp_path / "binary.txt"
+    binary.write_bytes(bytes(range(256)))
+    with pytest.raises(ValueError, match="not UTF-8"):
+        load_text_file(binary)
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("[PAD]\n[UNK]\ncat\n", encoding="utf-8-sig")  # a byte-order mark, as some editors write
+    assert WordPieceTokenizer.from_vocab_file(vocab).convert_ids_to_tokens([0, 2]) == ["[PAD]", "cat"]
+
+
+def test_a_text_file_without_blank_lines_is_one_document_and_says_so(tmp_path):
+    path = tmp_path / "one.txt"
+    path.write_text("First sentence here. Second sentence here.\nThird line here.\n")
+    with pytest.raises(ValueError, match=r"holds 1 document\(s\); documents are separated by blank lines"):
+        load_text_file(path)
+
+
+def test_a_hugging_face_folder_is_not_a_checkpoint(tmp_path):
+    folder = tmp_path / "hf"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps({"model_type": "bert", "vocab_size": 10}))
+    (folder / "model.safetensors").write_bytes(b"")
+    with pytest.raises(ValueError, match="Hugging Face model folder"):
+        load_pretrained_bert(folder)
+
+
+def test_a_vocabulary_larger_than_the_text_can_fill_warns():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tokenizer = WordPieceTokenizer.train(["a cat sat on a mat"] * 3, 500, show_progress=False)
+    assert tokenizer.vocab_size < 500
+    assert any("more than these texts can fill" in str(w.message) for w in caught)
 
 
 @pytest.mark.parametrize(("call", "error", "name"), CASES)

@@ -100,3 +100,67 @@ def test_run_folder_is_out_dot_partial_and_guards_what_is_there(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(ValueError, match="is a file"):
         run_folder(tmp_path / "file", resume=False, overwrite=True)
+
+
+# A child process runs the same small training and is killed (SIGKILL) while it writes its second
+# snapshot, after `cut` bytes of it (-1: never killed). Then --resume-style continuation must still
+# reach the weights of an uninterrupted run.
+_CHILD = r'''
+import io, itertools, os, signal, sys
+import torch
+from torch import nn
+sys.path.insert(0, sys.argv[4])
+from test_resumable import STEPS, _batch, _loss, _setup
+from lessons_lib.training.resumable import train_resumable
+
+folder, cut, resume = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
+real_save, saves = torch.save, []
+
+def dying_save(state, path):
+    saves.append(path)
+    if cut >= 0 and len(saves) == 2:  # the second snapshot; the first one is complete on disk
+        buffer = io.BytesIO()
+        real_save(state, buffer)
+        data = buffer.getvalue()
+        with open(path, "wb") as out:
+            out.write(data[: min(cut, len(data))])
+            out.flush()
+            os.fsync(out.fileno())
+        os.kill(os.getpid(), signal.SIGKILL)
+    real_save(state, path)
+
+torch.save = dying_save
+model, optimizer, scheduler = _setup()
+train_resumable(model, optimizer, scheduler, lambda start: map(_batch, itertools.count(start)), _loss,
+                steps=STEPS, save_every=2, snapshot_dir=folder, settings={"lr": 0.05}, resume=resume,
+                show_progress=False)
+real_save(model.state_dict(), os.path.join(folder, "final.pt"))
+'''
+
+
+def _child(folder, cut: int, resume: bool, check: bool = True):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    return subprocess.run([sys.executable, "-c", _CHILD, str(folder), str(cut), "1" if resume else "0",
+                           str(Path(__file__).parent)], check=check)
+
+
+@pytest.fixture(scope="module")
+def straight_weights(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("straight")
+    _child(folder, -1, resume=False)
+    return torch.load(folder / "final.pt")
+
+
+@pytest.mark.parametrize("cut", [0, 2000, 10**9])  # 10**9: the whole file written, killed before the rename
+def test_killed_while_saving_a_snapshot_then_resumed_reaches_the_same_weights(tmp_path, cut, straight_weights):
+    died = _child(tmp_path, cut, resume=False, check=False)
+    assert died.returncode == -9  # SIGKILL
+    # The snapshot of step 2 survived whole: the half-written one went to a temporary name.
+    assert torch.load(tmp_path / SNAPSHOT_FILE, weights_only=False)["step"] == 2
+    _child(tmp_path, -1, resume=True)
+    got = torch.load(tmp_path / "final.pt")
+    for name, expected in straight_weights.items():
+        torch.testing.assert_close(got[name], expected, rtol=0, atol=0)

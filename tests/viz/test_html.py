@@ -53,3 +53,22 @@ def test_probability_bar_fills_to_p_and_turns_green_at_one_half():
     assert "width:20px;height:12px;background:#a6a6a6" in probability_bar(0.25, width=80)
     assert "width:160px;height:12px;background:#eee" in probability_bar(0.9)
     assert "color:#555" in LEGEND_STYLE
+
+
+def test_a_long_text_is_cut_to_the_stated_limit_and_user_text_is_escaped():
+    from lessons_lib import load_pretrained_bert
+    from lessons_lib.viz.html import MAX_VIEW_CHARS, clip_text, text_box
+    from lessons_lib.viz.masking import render_masking
+    from lessons_lib.viz.tokens import render_tokens
+
+    _, tokenizer, _ = load_pretrained_bert()
+    long_text = "<b>bold</b> " * 10_000  # 120,000 characters of markup
+    for render in (lambda t: render_tokens(tokenizer, t), lambda t: render_masking(tokenizer, t)):
+        view = render(long_text)
+        assert f"showing the first {MAX_VIEW_CHARS:,} of {len(long_text):,} characters" in view
+        # As large as the view of the first MAX_VIEW_CHARS alone, however long the paste.
+        assert len(view) <= len(render(long_text[:MAX_VIEW_CHARS])) + 200
+        assert "<b>bold</b>" not in view  # shown as text, never rendered as markup
+    assert clip_text("short") == ("short", "")
+    box = text_box("hello")
+    assert box.continuous_update is False  # updates on Enter or leaving the box, not every keystroke
