@@ -29,6 +29,7 @@ from lessons_lib.tasks.gpt_finetuning import (
     task_loss,
     task_predictions,
     task_token_id,
+    with_task_tokens,
     word_overlap_choice,
 )
 from lessons_lib.tasks.nsp_scoring import (
@@ -59,7 +60,8 @@ from lessons_lib.tasks.word2vec import train_word2vec, word2vec_average, word2ve
 __all__ = ["CANDIDATE_KINDS", "TASK_TOKENS", "ContextBank", "MixClassifier", "accuracy", "add_task_tokens",
            "bag_of_words_baseline", "classification_input", "collate_task_inputs", "fine_tune_gpt",
            "multiple_choice_inputs", "next_sentence_choices", "pair_input", "similarity_inputs", "task_batches",
-           "task_lm_loss", "task_loss", "task_predictions", "task_token_id", "word_overlap_choice",
+           "task_lm_loss", "task_loss", "task_predictions", "task_token_id", "with_task_tokens",
+           "word_overlap_choice",
            "candidate_next_sentences", "compare_features", "confusion_matrix", "context_bank",
            "cosine_by_layer", "direction_sensitivity", "fill_mask", "fine_tune", "fine_tune_nsp", "is_next_probability",
            "majority_baseline", "mix_classifier_accuracy", "nearest_contexts", "nearest_sense_accuracy",

@@ -43,8 +43,8 @@ def _check_features(features: Tensor, labels: Sequence[int]) -> Tensor:
     return torch.as_tensor(list(labels))
 
 
-def train_mix_classifier(features: Tensor, labels: Sequence[int], *, seed: int = 0, epochs: int = 300,
-                         lr: float = 0.01, weight_decay: float = 0.01) -> MixClassifier:
+def train_mix_classifier(features: Tensor, labels: Sequence[int], *, seed: int = 0, epochs: int = 150,
+                         lr: float = 0.03, weight_decay: float = 0.01) -> MixClassifier:
     """Full-batch AdamW on cross-entropy: only the mix and the linear layer learn."""
     y = _check_features(features, labels)
     check_int("seed", seed, low=0)
@@ -70,7 +70,7 @@ def mix_classifier_accuracy(model: MixClassifier, features: Tensor, labels: Sequ
 
 
 def compare_features(features: Mapping[str, Tensor], labels: Sequence[int], *, seeds: Sequence[int] = (0, 1, 2),
-                     test_size: int, epochs: int = 300) -> dict[str, dict]:
+                     test_size: int, epochs: int = 150) -> dict[str, dict]:
     """For each seed: a stratified split, then the same classifier on each kind of features.
 
     Returns, per kind, the test accuracy of every seed and the mix shares learned (one row per seed).

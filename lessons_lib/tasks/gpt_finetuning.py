@@ -41,9 +41,16 @@ def add_task_tokens(model: GPT, tokenizer: WordPieceTokenizer, *, seed: int = 0)
     if tokenizer.vocab_size != model.config.vocab_size:
         raise ValueError(f"tokenizer has {tokenizer.vocab_size} tokens but model's vocab_size is "
                          f"{model.config.vocab_size}: they must be the model's own vocabulary")
+    extended = with_task_tokens(tokenizer)
+    model.add_tokens(len(TASK_TOKENS), seed=seed)
+    return extended
+
+
+def with_task_tokens(tokenizer: WordPieceTokenizer) -> WordPieceTokenizer:
+    """The tokenizer's vocabulary with [start], [delim], [extract] appended (the model needs ``add_task_tokens``)."""
+    check_type("tokenizer", tokenizer, WordPieceTokenizer, "a WordPieceTokenizer")
     if any(t in tokenizer.vocab for t in TASK_TOKENS):
         raise ValueError(f"tokenizer already has the task tokens {TASK_TOKENS}")
-    model.add_tokens(len(TASK_TOKENS), seed=seed)
     tokens = tokenizer.convert_ids_to_tokens(range(tokenizer.vocab_size))
     return WordPieceTokenizer(tokens + list(TASK_TOKENS), lowercase=tokenizer.lowercase)
 
