@@ -16,9 +16,9 @@ from lessons_lib.data.truncation import head_tail_split
 from lessons_lib.layers.attention import MultiHeadAttention
 from lessons_lib.layers.masks import combine_masks
 from lessons_lib.layers.transformer import BlockConfig
+from lessons_lib.models.bert import BertConfig, BertForPreTraining, BertModel
 from lessons_lib.models.tiny_lm import TinyLMConfig
 from lessons_lib.objectives.masking import MaskingRule
-from lessons_lib.models.bert import BertConfig, BertForPreTraining, BertModel
 from lessons_lib.objectives.nsp import make_nsp_pairs
 from lessons_lib.tokenizers.basic import basic_tokenize
 from lessons_lib.tokenizers.wordpiece import WordPieceTokenizer, wordpiece
