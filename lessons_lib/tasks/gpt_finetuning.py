@@ -165,7 +165,8 @@ def fine_tune_gpt(model: nn.Module, batches: list[dict[str, Tensor]], *, lm_weig
         raise ValueError("batches must be a non-empty list (see task_batches)")
     torch.manual_seed(seed)  # dropout masks
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
-    scheduler = warmup_linear_schedule(optimizer, max(1, len(batches) // 10), len(batches))
+    # A tenth of the steps warm up (none when there is a single step).
+    scheduler = warmup_linear_schedule(optimizer, min(max(1, len(batches) // 10), len(batches) - 1), len(batches))
     return train_loop(model, optimizer, batches, lambda m, b: task_loss(m, b, lm_weight), steps=len(batches),
                       scheduler=scheduler, desc=desc, show_progress=show_progress)
 

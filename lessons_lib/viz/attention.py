@@ -106,8 +106,9 @@ def render_attention_masks(model: GPTModel, tokenizer: WordPieceTokenizer, sente
     top = weights[query].topk(min(3, len(row)))
     strongest = ", ".join(f"{html.escape(row[j])} {w:.2f}" for w, j in zip(top.values.tolist(), top.indices.tolist(),
                                                                           strict=True) if w > 0)
+    under = {"padding": "the padding mask only", "look-ahead": "the look-ahead mask only", "both": "both masks"}
     heat = render_attention_grid(weights, masks[mask], row, query,
-                                 f"attention, layer {layer}, head {head}, under the {mask} mask")
+                                 f"attention weights, layer {layer}, head {head}, under {under[mask]}")
     summary = (f"<div>query {query} <b>{html.escape(row[query])}</b> looks most at: {strongest}; "
                f"it sees {int(masks[mask][query].sum())} of {len(row)} positions.</div>")
     legend = (f"<div style='{LEGEND_STYLE}'>rows: the token looking (query); columns: the token looked at (key). "
@@ -117,13 +118,16 @@ def render_attention_masks(model: GPTModel, tokenizer: WordPieceTokenizer, sente
 
 
 def attention_mask_widget(model: GPTModel, tokenizer: WordPieceTokenizer, sentences: Sequence[str]) -> widgets.VBox:
-    """Type 2-4 sentences (separated by |); pick one, the mask, the layer, the head and the query position."""
+    """Type 2-4 sentences (separated by |); pick one (at first the shortest, which has the most padding), the
+    mask, the layer, the head and the query position."""
     check_type("model", model, GPTModel, "a GPTModel (e.g. gpt.transformer)")
     sentences = check_strings("sentences", sentences)
     if not 2 <= len(sentences) <= 4:
         raise ValueError(f"sentences must hold 2 to 4 sentences, got {len(sentences)}")
     box = text_box(f" {SEPARATOR} ".join(sentences), "sentences")
-    pick = widgets.Dropdown(options=[(f"sentence {i + 1}", i) for i in range(len(sentences))], description="show")
+    shortest = min(range(len(sentences)), key=lambda i: len(tokenizer.encode(sentences[i])))
+    pick = widgets.Dropdown(options=[(f"sentence {i + 1}", i) for i in range(len(sentences))], value=shortest,
+                            description="show")
     kind = widgets.ToggleButtons(options=list(MASK_KINDS), value="both", description="mask")
     layer = widgets.IntSlider(0, 0, model.config.num_layers - 1, description="layer", continuous_update=False)
     head = widgets.IntSlider(0, 0, model.config.num_heads - 1, description="head", continuous_update=False)
@@ -136,8 +140,10 @@ def attention_mask_widget(model: GPTModel, tokenizer: WordPieceTokenizer, senten
 
     def redraw(_change=None) -> None:
         typed = current()
-        if len(pick.options) != len(typed):  # as many choices as sentences typed
+        if len(pick.options) != len(typed):  # as many choices as sentences typed; the choice kept if it still exists
+            keep = pick.value if pick.value is not None and pick.value < len(typed) else 0
             pick.options = [(f"sentence {i + 1}", i) for i in range(len(typed))]
+            pick.value = keep
         length = padded_batch(tokenizer, typed)[0].shape[1]
         query.max = length - 1  # clamps the value; a clamped value redraws through its observer
         output.value = render_attention_masks(model, tokenizer, typed, sentence=pick.value or 0, mask=kind.value,

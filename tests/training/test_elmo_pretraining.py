@@ -60,8 +60,8 @@ def test_perplexity_of_a_uniform_softmax_is_the_vocabulary_size_and_matches_the_
     model, _, table = _setup(1)
     forward, backward = direction_losses(model(table[windows]), windows)
     scores = bilm_perplexities(model, windows, table, batch_size=3)  # batches of 3 and 2, weighted by size
-    assert scores["forward"] == pytest.approx(math.exp(float(forward)), rel=1e-5)
-    assert scores["backward"] == pytest.approx(math.exp(float(backward)), rel=1e-5)
+    assert scores["forward"] == pytest.approx(math.exp(forward.item()), rel=1e-5)
+    assert scores["backward"] == pytest.approx(math.exp(backward.item()), rel=1e-5)
 
 
 def test_bad_arguments_are_named():

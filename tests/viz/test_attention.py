@@ -73,15 +73,17 @@ def test_render_uses_the_chosen_mask(model, tokenizer):
 
 def test_every_control_changes_the_picture(model, tokenizer):
     widget = attention_mask_widget(model, tokenizer, SENTENCES[:2])
-    moves = {"sentences": widget.controls["sentences"].value + " | the cat ran", "sentence": 1, "mask": "padding",
+    assert widget.controls["sentence"].value == 1  # the shortest sentence first: it has the most padding
+    widget.controls["sentences"].value += " | the cat ran"  # a third sentence: the chosen one stays chosen
+    assert widget.controls["sentence"].value == 1 and len(widget.controls["sentence"].options) == 3
+    moves = {"sentences": widget.controls["sentences"].value + " far away", "sentence": 0, "mask": "padding",
              "layer": 1, "head": 1, "query": 1}
     assert set(moves) == set(widget.controls)
     for name, value in moves.items():
         before = widget.output.value
         widget.controls[name].value = value
         assert widget.output.value != before, name
-    assert len(widget.controls["sentence"].options) == 3  # the third sentence typed can be shown
-    assert "&#9654; dog ran" in widget.output.value
+    assert "&#9654; the cat sat" in widget.output.value
 
 
 def test_bad_arguments_are_named(model, tokenizer):
