@@ -1,8 +1,9 @@
 """Check-yourself exercises: each checker works the answer out itself and compares.
 
 A notebook cell sets ``answer = ...`` and calls ``check("name", answer)``. An unanswered exercise
-(``answer = None``) prints a hint instead of failing, so a notebook still runs top to bottom.
-Numbers are compared with a small tolerance. A code exercise takes a function as its answer: the
+(``answer = None``) says so instead of failing, so a notebook still runs top to bottom; the hint
+appears only after a wrong answer. Numbers are compared with a small tolerance, sequences by value
+(a list, tuple, tensor or array of the right values passes). A code exercise takes a function as its answer: the
 checker runs it on random inputs and compares what it returns with the library's own version.
 """
 
@@ -49,6 +50,7 @@ def code_exercise(name: str, hint: str, inputs: Callable[[], list[tuple]]) -> Ca
 
 def _same(answer: Any, expected: Any) -> bool:
     """Equal, numbers within a relative tolerance of 1e-3 (a rounded answer passes), element by element."""
+    answer, expected = _plain(answer), _plain(expected)
     if isinstance(expected, bool) or isinstance(answer, bool):
         return answer == expected
     if isinstance(expected, int | float) and isinstance(answer, int | float):
@@ -56,6 +58,11 @@ def _same(answer: Any, expected: Any) -> bool:
     if isinstance(expected, list | tuple) and isinstance(answer, list | tuple):
         return len(answer) == len(expected) and all(_same(a, e) for a, e in zip(answer, expected, strict=True))
     return answer == expected
+
+
+def _plain(value: Any) -> Any:
+    """A tensor or array as nested lists, and a one-number tensor as that number, so values compare."""
+    return value.tolist() if hasattr(value, "tolist") and not isinstance(value, list | tuple) else value
 
 
 def _run_code(name: str, answer: Any) -> str | None:
@@ -82,7 +89,7 @@ def check(name: str, answer: Any, **context: Any) -> bool:
         raise ValueError(f"name must be one of {sorted(_CHECKERS)}, got {name!r}")
     hint, solve = _CHECKERS[name]
     if answer is None:
-        print(f"[{name}] not answered yet. Hint: {hint}")
+        print(f"[{name}] not answered yet: set the answer and run the cell again.")
         return False
     if name in _CODE_INPUTS:
         problem = _run_code(name, answer)

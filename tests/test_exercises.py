@@ -107,9 +107,17 @@ def test_right_answer_passes_and_wrong_answer_prints_the_hint(name, capsys):
     assert check(name, wrong, **context) is False
     out = capsys.readouterr().out
     assert f"[{name}] not quite: you said {wrong!r}" in out and hint in out
-    assert check(name, None, **context) is False  # unanswered: a hint, not a failure
+    assert check(name, None, **context) is False  # unanswered: not a failure, and no hint yet
     out = capsys.readouterr().out
-    assert "not answered yet" in out and hint in out
+    assert "not answered yet" in out and hint not in out
+
+
+def test_sequences_compare_by_value_whatever_their_type():
+    import numpy as np
+
+    assert exercises._same(torch.tensor([15, 14]), (15, 14))
+    assert exercises._same(np.array([0.5, 2.0]), [0.5, 2.0004])
+    assert exercises._same(torch.tensor(3), 3) and not exercises._same(torch.tensor([1, 2]), [1, 2, 3])
 
 
 def test_more_answers_of_the_nsp_and_mlm_exercises():

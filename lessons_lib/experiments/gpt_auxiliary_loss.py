@@ -110,7 +110,7 @@ def fine_tune_run(settings: TaskSettings, data: TaskData, *, lm_weight: float, s
                            epochs=settings.epochs, seed=seed)
     fine_tune_gpt(head, batches, lm_weight=lm_weight, lr=settings.lr, seed=seed, show_progress=show_progress,
                   desc=f"{settings.task}, LM weight {lm_weight}, seed {seed}")
-    test = task_batches(data.test_inputs, data.test_labels, batch_size=50, seed=None)
+    test = task_batches(data.test_inputs, data.test_labels, batch_size=16, seed=None)
     return accuracy(task_predictions(head, test), data.test_labels)
 
 

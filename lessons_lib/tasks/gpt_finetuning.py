@@ -148,7 +148,7 @@ def task_lm_loss(lm_logits: Tensor, input_ids: Tensor, attention_mask: Tensor) -
 
 def task_loss(model: nn.Module, batch: dict[str, Tensor], lm_weight: float = 0.5) -> tuple[Tensor, dict[str, float]]:
     """Task cross-entropy + ``lm_weight`` x LM loss, for ``GPTForClassification`` or ``GPTForMultipleChoice``."""
-    out = model(batch["input_ids"], batch["attention_mask"])
+    out = model(batch["input_ids"], batch["attention_mask"], with_lm_logits=lm_weight != 0)
     task = F.cross_entropy(out.logits, batch["labels"])
     if lm_weight == 0:
         return task, {"task_loss": task.item()}
@@ -177,7 +177,8 @@ def task_predictions(model: nn.Module, batches: list[dict[str, Tensor]]) -> Tens
     was_training = model.training
     model.eval()
     try:
-        return torch.cat([model(b["input_ids"], b["attention_mask"]).logits.argmax(-1) for b in batches])
+        return torch.cat([model(b["input_ids"], b["attention_mask"], with_lm_logits=False).logits.argmax(-1)
+                          for b in batches])
     finally:
         model.train(was_training)
 

@@ -182,6 +182,10 @@ def test_classifier_reads_the_extract_state_and_adds_orders():
     torch.testing.assert_close(out.logits, expected)
     torch.testing.assert_close(both.logits, classifier.head(plain[:, -1] + flipped[:, -1]))
     assert both.lm_logits.shape == (2, 2, 6, config.vocab_size)
+    with torch.no_grad():
+        light = classifier(ids, padding, with_lm_logits=False)
+    assert light.lm_logits is None
+    torch.testing.assert_close(light.logits, out.logits)  # the same answer without the next-token scores
 
 
 BAD = [
