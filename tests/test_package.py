@@ -16,13 +16,14 @@ PACKAGE = Path(lessons_lib.__file__).parent
 TESTS = Path(__file__).parent
 
 # Import order: a module may import from its own subpackage or from a lower rank only.
-RANKS = {"checks": 0, "data": 1, "tokenizers": 2, "layers": 3, "objectives": 4, "models": 5, "training": 6,
-         "tasks": 7, "experiments": 8, "viz": 9, "exercises": 9, "pretrain": 10, "__init__": 11}
-LIBRARY_SUBPACKAGES = ["data", "tokenizers", "layers", "objectives", "models", "training", "tasks", "experiments",
+RANKS = {"checks": 0, "data": 1, "tokenizers": 2, "layers": 3, "objectives": 4, "models": 5, "generation": 6,
+         "training": 6, "tasks": 7, "experiments": 8, "viz": 9, "exercises": 9, "pretrain": 10, "__init__": 11}
+LIBRARY_SUBPACKAGES = ["data", "tokenizers", "layers", "objectives", "models", "training", "tasks", "experiments", "exercises",
                        "viz"]  # pretrain is the command line: no __all__ of its own
 HEADLINE = {"BertConfig", "BertForPreTraining", "BertForSequenceClassification", "BertModel", "TinyLM",
             "TinyLMConfig", "WordPieceTokenizer", "load_pretrained_bert", "SHIPPED_BERT",
             "GPT", "GPTConfig", "GPTForClassification", "GPTForMultipleChoice", "load_pretrained_gpt", "SHIPPED_GPT",
+            "GPT2", "GPT2Config", "ByteLevelBPE", "load_gpt2_tokenizer", "load_pretrained_gpt2", "SHIPPED_GPT2",
             "ElmoBiLM", "ElmoConfig", "load_pretrained_elmo", "SHIPPED_ELMO"}
 MAX_LINES, READABLE_LINES = 345, 300
 

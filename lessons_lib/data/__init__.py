@@ -19,7 +19,12 @@ from lessons_lib.data.encoding import (
     encode_texts,
     truncate_pair,
 )
-from lessons_lib.data.labelled import load_polarity, source_labelled_sentences, split_train_test
+from lessons_lib.data.labelled import (
+    load_polarity,
+    source_labelled_sentences,
+    split_train_test,
+    word_order_labelled_sentences,
+)
 from lessons_lib.data.polysemy import POLYSEMY, SenseExample, polysemy_examples
 from lessons_lib.data.truncation import (
     BERT_MAX_TOKENS,
@@ -32,4 +37,5 @@ from lessons_lib.data.truncation import (
 __all__ = ["BERT_MAX_TOKENS", "POLYSEMY", "SenseExample", "SOURCES", "SPLITS", "STRATEGIES", "Corpus", "Document", "PairEncoding",
            "collate_pairs", "corpus_statistics", "data_path", "encode_pair", "encode_texts", "head_tail_split",
            "kept_mask", "load_corpus", "load_polarity", "load_text_file", "polysemy_examples", "source_labelled_sentences",
+           "word_order_labelled_sentences",
            "split_sentences", "split_train_test", "truncate", "truncate_pair", "word_counts"]

@@ -1,4 +1,4 @@
-"""Labelled sets for fine-tuning: review polarity, sentence source, and a stratified train/test split."""
+"""Labelled sets for fine-tuning: review polarity, sentence source, word order, and a stratified train/test split."""
 
 from __future__ import annotations
 
@@ -40,6 +40,34 @@ def source_labelled_sentences(corpus: Corpus, split: str, *, per_source: int, se
         labelled += [(s, label) for s in rng.sample(sentences, per_source)]
     rng.shuffle(labelled)
     return [s for s, _ in labelled], [label for _, label in labelled]
+
+
+def word_order_labelled_sentences(corpus: Corpus, split: str, *, count: int, seed: int = 0, min_words: int = 8,
+                                  max_words: int = 30) -> tuple[list[str], list[int]]:
+    """A task only word order can solve: ``count`` random sentences of ``split``, every other one with its
+    words shuffled (label 0; 1 = the order as written). Each sentence is used once, so the two classes
+    draw on the same words and an average of static word vectors carries no sign of the label."""
+    check_type("corpus", corpus, Corpus)
+    check_choice("split", split, SPLITS)
+    check_int("count", count, low=2)
+    check_int("min_words", min_words, low=2)
+    check_int("max_words", max_words, low=min_words)
+    sentences = [s for doc, where in zip(corpus.documents, corpus.split_of, strict=True) if where == split
+                 for s in doc.sentences if min_words <= len(s.split()) <= max_words and len(set(s.split())) > 1]
+    if len(sentences) < count:
+        raise ValueError(f"count must be at most {len(sentences)}: the {split} split holds {len(sentences)} "
+                         f"sentences of {min_words} to {max_words} words")
+    rng = random.Random(seed)
+    texts, labels = [], []
+    for i, sentence in enumerate(rng.sample(sentences, count)):
+        words = sentence.split()
+        if i % 2:
+            original = list(words)
+            while words == original:  # a shuffle that happens to leave the order as it was would be mislabelled
+                rng.shuffle(words)
+        texts.append(" ".join(words))
+        labels.append(1 - i % 2)
+    return texts, labels
 
 
 def split_train_test(texts: Sequence[str], labels: Sequence[int], *, test_size: int, seed: int = 0

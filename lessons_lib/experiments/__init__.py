@@ -1,5 +1,5 @@
-"""The small training runs behind stored results: notebook 02 (masking mixes; MLM against left-to-right) and
-notebook 05 (GPT fine-tuning with and without the auxiliary LM loss)."""
+"""The small training runs behind stored results: notebook 02 (masking mixes; MLM against left-to-right),
+notebook 05 (GPT fine-tuning with and without the auxiliary LM loss) and notebook 06 (pre-LN against post-LN)."""
 
 from lessons_lib.experiments.gpt_auxiliary_loss import (
     NEXT_SENTENCE,
@@ -14,6 +14,9 @@ from lessons_lib.experiments.gpt_auxiliary_loss import (
 from lessons_lib.experiments.masking_mixes import (
     RunResult,
     RunSettings,
+    TaggedSentence,
+    capital_word_task,
+    feature_probe_accuracy,
     first_step_below,
     heldout_loss,
     make_model,
@@ -24,7 +27,18 @@ from lessons_lib.experiments.masking_mixes import (
     settings_dict,
     train_run,
 )
+from lessons_lib.experiments.pre_ln import (
+    LN_VARIANTS,
+    LayerNormSettings,
+    PostLNGPT2,
+    build_variant,
+    compare_layer_norms,
+    summarise_variants,
+    train_variant,
+)
 
-__all__ = ["NEXT_SENTENCE", "SOURCE", "TASKS", "RunResult", "RunSettings", "TaskData", "TaskSettings",
-           "fine_tune_run", "first_step_below", "heldout_loss", "make_model", "mean_and_spread",
-           "probe_scores", "record_run", "record_runs", "rule_name", "settings_dict", "task_data", "train_run"]
+__all__ = ["NEXT_SENTENCE", "SOURCE", "TASKS", "RunResult", "RunSettings", "TaggedSentence", "TaskData",
+           "TaskSettings", "capital_word_task", "feature_probe_accuracy", "fine_tune_run", "first_step_below", "heldout_loss", "make_model", "mean_and_spread",
+           "probe_scores", "record_run", "record_runs", "rule_name", "settings_dict", "task_data", "train_run",
+           "LN_VARIANTS", "LayerNormSettings", "PostLNGPT2", "build_variant", "compare_layer_norms",
+           "summarise_variants", "train_variant"]

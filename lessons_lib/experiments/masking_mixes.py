@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import random
+import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
@@ -21,7 +22,10 @@ from torch import Tensor
 from lessons_lib.models.tiny_lm import TinyLM, TinyLMConfig
 from lessons_lib.objectives.masking import IGNORE_INDEX, MaskingRule, mask_with_rule
 from lessons_lib.objectives.next_token import lm_batch
+from lessons_lib.tokenizers.basic import basic_tokenize
 from lessons_lib.tokenizers.wordpiece import WordPieceTokenizer
+
+TaggedSentence = tuple[list[int], list[int]]  # token ids and one 0/1 label per token
 
 
 @dataclass
@@ -38,6 +42,10 @@ class RunSettings:
     warmup: int = 30  # steps of linear warm-up, then linear decay to 0
     eval_every: int = 25  # steps between two held-out evaluations (learning curves)
     eval_windows: int = 256  # held-out windows scored at each evaluation
+    norm_first: bool = False  # pre-LN blocks instead of BERT's post-LN
+    init_std: float = 0.02  # std of the initial weight matrices
+    head_transform: bool = True  # BERT's dense + GELU + LayerNorm before the output layer
+    clip_norm: float | None = None  # clip the gradient norm to this before each step (None: no clipping)
 
 
 @dataclass
@@ -65,7 +73,9 @@ def make_model(vocab_size: int, settings: RunSettings, *, causal: bool) -> TinyL
     if not isinstance(settings, RunSettings):
         raise TypeError(f"settings must be a RunSettings, got {type(settings).__name__}")
     return TinyLM(TinyLMConfig(vocab_size, settings.hidden_size, settings.num_layers, settings.num_heads,
-                               max_len=settings.window, causal=causal))
+                               max_len=settings.window, causal=causal,
+                               norm_first=settings.norm_first, init_std=settings.init_std,
+                               head_transform=settings.head_transform))
 
 
 @torch.no_grad()
@@ -107,14 +117,80 @@ def heldout_loss(model: TinyLM, windows: Tensor, tokenizer: WordPieceTokenizer, 
     else:  # every selected token shown as [MASK]: the positions where the context must do the work
         inputs, labels = mask_with_rule(windows, tokenizer, MaskingRule(rule.mask_prob, 1.0, 0.0),
                                         torch.Generator().manual_seed(seed))
-    loss = float(_loss(model, inputs, labels))
+    total, count = 0.0, 0
+    for start in range(0, len(inputs), 32):  # 32 windows at a time: the (positions x vocabulary) scores stay small
+        keep = labels[start:start + 32] != IGNORE_INDEX
+        if keep.any():
+            scores = model(inputs[start:start + 32], positions=keep)
+            total += float(F.cross_entropy(scores, labels[start:start + 32][keep], reduction="sum"))
+            count += int(keep.sum())
     model.train()
-    return loss
+    return total / count
+
+
+def capital_word_task(tokenizer: WordPieceTokenizer, documents: Sequence[Sequence[str]], *,
+                      max_len: int) -> list[TaggedSentence]:
+    """A token-level task no run is trained on: is this token part of a capitalised word that does not
+    start its sentence? The tokenizer lower-cases, so the model must tell from the word and its context
+    (a rough stand-in for named-entity tagging). One (ids, labels) pair per sentence, cut to ``max_len``."""
+    tagged = []
+    for document in documents:
+        for sentence in document:
+            ids, labels = [], []
+            for k, word in enumerate(basic_tokenize(sentence, lowercase=False)):
+                pieces = tokenizer.encode(word)
+                ids += pieces
+                labels += [int(k > 0 and word[:1].isupper())] * len(pieces)
+            if ids:
+                tagged.append((ids[:max_len], labels[:max_len]))
+    return tagged
+
+
+@torch.no_grad()
+def _token_features(model: TinyLM, tagged: Sequence[TaggedSentence]) -> tuple[Tensor, Tensor]:
+    """The last block's vector at every token of every sentence (N, H), and the labels (N,)."""
+    model.eval()
+    by_length: dict[int, list[TaggedSentence]] = {}
+    for ids, labels in tagged:  # sentences of one length go in one batch: no padding the model never saw
+        by_length.setdefault(len(ids), []).append((ids, labels))
+    features, targets = [], []
+    for group in by_length.values():
+        features.append(model.encode(torch.tensor([ids for ids, _ in group])).flatten(0, 1))  # (n T, H)
+        targets.append(torch.tensor([label for _, labels in group for label in labels]))
+    model.train()
+    return torch.cat(features), torch.cat(targets)
+
+
+def feature_probe_accuracy(model: TinyLM, train: Sequence[TaggedSentence], test: Sequence[TaggedSentence], *,
+                           steps: int = 300, seed: int = 0) -> float:
+    """Feature-based use of a frozen model: a logistic regression on its token vectors, trained on
+    ``train`` with both labels weighted alike; its balanced accuracy on ``test`` (the mean of the
+    share right of each label: 0.5 is chance, however rare label 1 is)."""
+    x_train, y_train = _token_features(model, train)
+    x_test, y_test = _token_features(model, test)
+    mean, std = x_train.mean(0), x_train.std(0).clamp_min(1e-6)
+    x_train, x_test = (x_train - mean) / std, (x_test - mean) / std
+    torch.manual_seed(seed)
+    probe = torch.nn.Linear(x_train.shape[1], 2)
+    weight = len(y_train) / (2 * torch.bincount(y_train, minlength=2).clamp_min(1).float())  # rare label counts more
+    optimizer = torch.optim.Adam(probe.parameters(), lr=0.05)
+    for _ in range(steps):  # full batch: a few thousand tokens, 64 features
+        optimizer.zero_grad()
+        F.cross_entropy(probe(x_train), y_train, weight=weight).backward()
+        optimizer.step()
+    with torch.no_grad():
+        said = probe(x_test).argmax(-1)
+    recalls = [float((said[y_test == label] == label).float().mean()) for label in (0, 1) if (y_test == label).any()]
+    return sum(recalls) / len(recalls)
 
 
 def train_run(train: Tensor, heldout: Tensor, tokenizer: WordPieceTokenizer, settings: RunSettings, *,
-              rule: MaskingRule | None, seed: int, probes: bool = True) -> RunResult:
-    """Train one TinyLM: a masked LM under ``rule``, or a left-to-right LM when ``rule`` is None."""
+              rule: MaskingRule | None, seed: int, probes: bool = True,
+              task: tuple[Sequence[TaggedSentence], Sequence[TaggedSentence]] | None = None) -> RunResult:
+    """Train one TinyLM: a masked LM under ``rule``, or a left-to-right LM when ``rule`` is None.
+
+    ``task``: (train, test) sentences of ``capital_word_task``; the frozen model's
+    ``feature_probe_accuracy`` on it is recorded as ``capital_accuracy``."""
     if train.dim() != 2 or train.shape[1] != settings.window:
         raise ValueError(f"train must be (N, window={settings.window}) ids, got shape {tuple(train.shape)}")
     torch.manual_seed(seed)
@@ -144,17 +220,22 @@ def train_run(train: Tensor, heldout: Tensor, tokenizer: WordPieceTokenizer, set
         loss = _loss(model, inputs, labels)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
+        if settings.clip_norm is not None:  # the same guard for every arm
+            torch.nn.utils.clip_grad_norm_(model.parameters(), settings.clip_norm)
         optimizer.step()
         scheduler.step()
     result.loss_tokens_per_step = loss_tokens / settings.steps
     result.final["heldout_loss"] = result.curve_loss[-1]
     if probes:
         result.final.update(probe_scores(model, heldout, tokenizer))
+    if task is not None:
+        result.final["capital_accuracy"] = feature_probe_accuracy(model, *task, seed=seed)
     return result
 
 
 def record_run(train: Tensor, heldout: Tensor, tokenizer: WordPieceTokenizer, settings: RunSettings,
-               experiment: str, rule: MaskingRule | None, seed: int, threads: int = 1) -> dict:
+               experiment: str, rule: MaskingRule | None, seed: int, threads: int = 1,
+               task: tuple[Sequence[TaggedSentence], Sequence[TaggedSentence]] | None = None) -> dict:
     """One run of ``train_run`` (``rule=None``: the left-to-right LM) as a JSON-ready dict, on ``threads`` threads.
 
     A plain function of its arguments, so that runs can be spread over processes.
@@ -164,9 +245,11 @@ def record_run(train: Tensor, heldout: Tensor, tokenizer: WordPieceTokenizer, se
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
         raise ValueError(f"threads must be a positive int, got {threads!r}")
     torch.set_num_threads(threads)
-    result = train_run(train, heldout, tokenizer, settings, rule=rule, seed=seed, probes=rule is not None)
+    wall, cpu = time.perf_counter(), time.process_time()  # CPU time: what the run costs, however busy the machine
+    result = train_run(train, heldout, tokenizer, settings, rule=rule, seed=seed, probes=rule is not None, task=task)
     return {"experiment": experiment, "mix": rule_name(rule) if rule else "left-to-right", "seed": seed,
-            **result.final, "loss_tokens_per_step": result.loss_tokens_per_step,
+            **result.final, "seconds": round(time.perf_counter() - wall, 1),
+            "cpu_seconds": round(time.process_time() - cpu, 1), "loss_tokens_per_step": result.loss_tokens_per_step,
             "curve_steps": result.curve_steps, "curve_loss": result.curve_loss}
 
 

@@ -1,12 +1,18 @@
-"""Layers the models are built from: masks, attention, the Transformer block; ELMo's character CNN, LSTM, scalar mix."""
+"""Layers the models are built from: masks, attention and its key-value cache, the Transformer block; ELMo's character CNN, LSTM, scalar mix."""
 
-from lessons_lib.layers.attention import MultiHeadAttention, scaled_dot_product_attention
+from lessons_lib.layers.attention import (
+    KVCache,
+    LayerCache,
+    MultiHeadAttention,
+    scaled_dot_product_attention,
+)
 from lessons_lib.layers.char_cnn import CharCNN, CharCNNConfig, Highway
 from lessons_lib.layers.lstm import LstmConfig, LstmLayer, LstmStack
 from lessons_lib.layers.masks import check_mask, combine_masks, look_ahead_mask, padding_mask
 from lessons_lib.layers.scalar_mix import ScalarMix
 from lessons_lib.layers.transformer import ACTIVATIONS, BlockConfig, FeedForward, TransformerBlock
 
-__all__ = ["ACTIVATIONS", "BlockConfig", "CharCNN", "CharCNNConfig", "FeedForward", "Highway", "LstmConfig",
-           "LstmLayer", "LstmStack", "MultiHeadAttention", "ScalarMix", "TransformerBlock", "check_mask",
-           "combine_masks", "look_ahead_mask", "padding_mask", "scaled_dot_product_attention"]
+__all__ = ["ACTIVATIONS", "BlockConfig", "CharCNN", "CharCNNConfig", "FeedForward", "Highway", "KVCache",
+           "LayerCache", "LstmConfig", "LstmLayer", "LstmStack", "MultiHeadAttention", "ScalarMix",
+           "TransformerBlock", "check_mask", "combine_masks", "look_ahead_mask", "padding_mask",
+           "scaled_dot_product_attention"]

@@ -26,10 +26,15 @@ def padding_mask(attention_mask: Tensor) -> Tensor:
     return attention_mask.bool()[:, None, None, :]  # (B, 1, 1, T): broadcast over heads and queries
 
 
-def look_ahead_mask(size: int, device: torch.device | str | None = None) -> Tensor:
-    """(T, T) boolean mask where position i may attend to positions 0..i only (GPT's causal mask)."""
+def look_ahead_mask(size: int, device: torch.device | str | None = None, *, past: int = 0) -> Tensor:
+    """(T, past + T) boolean mask where new position i may attend to keys 0..past + i only (GPT's causal mask).
+
+    ``past`` counts the positions read before (kept in a key-value cache): every new position sees
+    all of them, so the mask is the square look-ahead mask with ``past`` columns of True before it.
+    """
     size = check_int("size", size, low=1)
-    return torch.ones(size, size, dtype=torch.bool, device=device).tril()
+    past = check_int("past", past, low=0)
+    return torch.ones(size, past + size, dtype=torch.bool, device=device).tril(diagonal=past)
 
 
 def combine_masks(*masks: Tensor | None) -> Tensor | None:

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from lessons_lib.checks import check_bool, check_choice, check_int, check_number
-from lessons_lib.layers.attention import MultiHeadAttention
+from lessons_lib.layers.attention import LayerCache, MultiHeadAttention
 
 ACTIVATIONS = {
     "gelu": F.gelu,  # exact erf form, as BERT uses
@@ -85,20 +85,26 @@ class TransformerBlock(nn.Module):
         self.dropout = nn.Dropout(config.dropout)
 
     def forward(
-        self, x: Tensor, mask: Tensor | None = None, return_weights: bool = False
+        self, x: Tensor, mask: Tensor | None = None, return_weights: bool = False, *,
+        causal: bool = False, cache: LayerCache | None = None,
     ) -> Tensor | tuple[Tensor, Tensor]:
-        """x (B, T, C) with a boolean mask broadcastable to (B, heads, T, T) -> (B, T, C) [, weights]."""
+        """x (B, T, C) with a boolean mask broadcastable to (B, heads, T, T) -> (B, T, C) [, weights].
+
+        ``causal`` and ``cache`` go to the attention (``MultiHeadAttention.forward``).
+        """
+        options = {"causal": causal, "cache": cache}
         if self.norm_first:  # GPT-2: normalise the input of each sub-block, keep the residual raw
-            attended, weights = self._attend(self.attention_norm(x), mask, return_weights)
+            attended, weights = self._attend(self.attention_norm(x), mask, return_weights, options)
             x = x + self.dropout(attended)
             x = x + self.feed_forward(self.feed_forward_norm(x))
         else:  # BERT and GPT: add the residual first, then normalise
-            attended, weights = self._attend(x, mask, return_weights)
+            attended, weights = self._attend(x, mask, return_weights, options)
             x = self.attention_norm(x + self.dropout(attended))
             x = self.feed_forward_norm(x + self.feed_forward(x))
         return (x, weights) if return_weights else x
 
-    def _attend(self, x: Tensor, mask: Tensor | None, return_weights: bool) -> tuple[Tensor, Tensor | None]:
+    def _attend(self, x: Tensor, mask: Tensor | None, return_weights: bool, options: dict
+                ) -> tuple[Tensor, Tensor | None]:
         if return_weights:
-            return self.attention(x, mask, return_weights=True)
-        return self.attention(x, mask), None
+            return self.attention(x, mask, return_weights=True, **options)
+        return self.attention(x, mask, **options), None

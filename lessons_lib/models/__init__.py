@@ -20,8 +20,10 @@ from lessons_lib.models.gpt import (
     GPTOutput,
     TaskOutput,
 )
+from lessons_lib.models.gpt2 import GPT2, GPT2Config
 from lessons_lib.models.huggingface import (
     bert_names,
+    gpt2_names,
     gpt_names,
     init_normal,
     load_mapped,
@@ -29,8 +31,8 @@ from lessons_lib.models.huggingface import (
 )
 from lessons_lib.models.tiny_lm import TinyLM, TinyLMConfig
 
-__all__ = ["GPT", "BertConfig", "BertEmbeddings", "BertForPreTraining", "BertForSequenceClassification",
+__all__ = ["GPT", "GPT2", "BertConfig", "BertEmbeddings", "BertForPreTraining", "BertForSequenceClassification",
            "BertModel", "BertOutput", "BertPreTrainingHeads", "ElmoBiLM", "ElmoConfig", "ElmoOutput",
-           "GPTConfig", "GPTForClassification", "GPTForMultipleChoice", "GPTModel", "GPTOutput",
-           "PreTrainingOutput", "TaskOutput", "TinyLM", "TinyLMConfig", "bert_names", "gpt_names",
+           "GPT2Config", "GPTConfig", "GPTForClassification", "GPTForMultipleChoice", "GPTModel", "GPTOutput",
+           "PreTrainingOutput", "TaskOutput", "TinyLM", "TinyLMConfig", "bert_names", "gpt2_names", "gpt_names",
            "init_normal", "load_mapped", "read_huggingface"]

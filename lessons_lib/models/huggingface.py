@@ -156,17 +156,48 @@ def gpt_names(state: dict[str, Tensor]) -> dict[str, Tensor]:
         elif name.startswith("multiple_choice_head.summary."):
             mapped["head." + name.rpartition(".")[2]] = tensor
         elif name.startswith("h."):
-            _, index, rest = name.split(".", 2)
-            stem, _, leaf = rest.rpartition(".")
-            if stem == "attn.c_attn":  # query, key and value fused side by side: split them
-                for part, piece in zip(("query", "key", "value"), tensor.chunk(3, dim=-1), strict=True):
-                    mapped[f"layers.{index}.attention.{part}.{leaf}"] = piece.T.contiguous() if leaf == "weight" \
-                        else piece.contiguous()
-            elif stem in _GPT_LAYER_NAMES:
-                conv = stem in _GPT_CONV1D and leaf == "weight"
-                mapped[f"layers.{index}.{_GPT_LAYER_NAMES[stem]}.{leaf}"] = tensor.T.contiguous() if conv else tensor
-            else:
-                raise ValueError(f"state dict has an unexpected key {name!r}")
+            _block_names(name, tensor, mapped)
+        else:
+            raise ValueError(f"state dict has an unexpected key {name!r}")
+    if tied is not None:
+        mapped.setdefault("token.weight", tied)
+    return mapped
+
+
+def _block_names(name: str, tensor: Tensor, mapped: dict[str, Tensor]) -> None:
+    """One weight of block ``h.N`` (GPT and GPT-2 name their blocks alike) into ``mapped``, in our names."""
+    _, index, rest = name.split(".", 2)
+    stem, _, leaf = rest.rpartition(".")
+    if stem == "attn.c_attn":  # query, key and value fused side by side: split them
+        for part, piece in zip(("query", "key", "value"), tensor.chunk(3, dim=-1), strict=True):
+            mapped[f"layers.{index}.attention.{part}.{leaf}"] = piece.T.contiguous() if leaf == "weight" \
+                else piece.contiguous()
+    elif stem in _GPT_LAYER_NAMES:
+        conv = stem in _GPT_CONV1D and leaf == "weight"
+        mapped[f"layers.{index}.{_GPT_LAYER_NAMES[stem]}.{leaf}"] = tensor.T.contiguous() if conv else tensor
+    else:
+        raise ValueError(f"state dict has an unexpected key {name!r}")
+
+
+# --- GPT-2 --------------------------------------------------------------------------------------
+# The blocks are named as GPT's (Conv1D weights, fused query/key/value); the rest differs.
+_GPT2_TOP_NAMES = {"wte.weight": "token.weight", "wpe.weight": "position.weight",
+                   "ln_f.weight": "final_norm.weight", "ln_f.bias": "final_norm.bias"}
+
+
+def gpt2_names(state: dict[str, Tensor]) -> dict[str, Tensor]:
+    """Hugging Face GPT-2 weight names (``GPT2LMHeadModel`` or ``GPT2Model``) -> ours (``GPT2`` names)."""
+    mapped, tied = {}, None
+    for name, tensor in state.items():
+        name = name.removeprefix("transformer.")
+        if name.endswith((".attn.bias", ".attn.masked_bias")):
+            continue  # the look-ahead mask and its fill value, stored as buffers by older checkpoints
+        if name == "lm_head.weight":  # tied to the token embeddings: a file may keep only one of the two
+            tied = tensor
+        elif name in _GPT2_TOP_NAMES:
+            mapped[_GPT2_TOP_NAMES[name]] = tensor
+        elif name.startswith("h."):
+            _block_names(name, tensor, mapped)
         else:
             raise ValueError(f"state dict has an unexpected key {name!r}")
     if tied is not None:

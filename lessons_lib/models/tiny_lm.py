@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from lessons_lib.checks import check_bool, check_int
+from lessons_lib.checks import check_bool, check_int, check_number
 from lessons_lib.layers.masks import look_ahead_mask
 from lessons_lib.layers.transformer import BlockConfig, TransformerBlock
 
@@ -28,19 +28,25 @@ class TinyLMConfig:
     num_heads: int = 2  # attention heads per block (A)
     max_len: int = 32  # longest input: one learned vector per position
     causal: bool = False  # True: look-ahead mask in every block (a left-to-right LM)
+    norm_first: bool = False  # True: pre-LN blocks and a final LayerNorm (trains without a long plateau)
+    init_std: float = 0.02  # std of every initial weight matrix (BERT's 0.02 is made for width 768)
+    head_transform: bool = True  # BERT's dense + GELU + LayerNorm before the output layer; False: none
 
     def __post_init__(self):
         check_int("vocab_size", self.vocab_size, low=2)
         for name in ("hidden_size", "num_layers", "num_heads", "max_len"):
             check_int(name, getattr(self, name), low=1)
         check_bool("causal", self.causal)
+        check_bool("norm_first", self.norm_first)
+        check_number("init_std", self.init_std, low=0.0, low_open=True)
+        check_bool("head_transform", self.head_transform)
         if self.hidden_size % self.num_heads:
             raise ValueError(f"hidden_size ({self.hidden_size}) must be a multiple of num_heads ({self.num_heads})")
 
     def block_config(self) -> BlockConfig:
-        """Post-LN blocks, 4 H wide inside, no dropout (a tiny model under-fits its budget)."""
+        """4 H wide inside, no dropout (a tiny model under-fits its budget); post-LN unless ``norm_first``."""
         return BlockConfig(self.hidden_size, self.num_heads, 4 * self.hidden_size, dropout=0.0,
-                           attention_dropout=0.0)
+                           attention_dropout=0.0, norm_first=self.norm_first)
 
 
 class TinyLM(nn.Module):
@@ -56,14 +62,18 @@ class TinyLM(nn.Module):
         self.position = nn.Embedding(config.max_len, h)
         self.norm = nn.LayerNorm(h)
         self.blocks = nn.ModuleList(TransformerBlock(config.block_config()) for _ in range(config.num_layers))
-        self.transform = nn.Sequential(nn.Linear(h, h), nn.GELU(), nn.LayerNorm(h))  # as BERT's MLM head
+        # Pre-LN blocks leave the residual stream un-normalised: one LayerNorm after the last block.
+        self.final_norm = nn.LayerNorm(h) if config.norm_first else nn.Identity()
+        # As BERT's MLM head; without it, a token's own vector already scores that token high (tied table).
+        self.transform = nn.Sequential(nn.Linear(h, h), nn.GELU(), nn.LayerNorm(h)) if config.head_transform \
+            else nn.Identity()
         self.bias = nn.Parameter(torch.zeros(config.vocab_size))
         for p in self.parameters():
             if p.dim() > 1:
-                nn.init.normal_(p, std=0.02)
+                nn.init.normal_(p, std=config.init_std)
 
-    def forward(self, ids: Tensor, *, positions: Tensor | None = None) -> Tensor:
-        """(B, T) ids -> scores (B, T, vocab), or (N, vocab) where the boolean ``positions`` is True."""
+    def encode(self, ids: Tensor) -> Tensor:
+        """(B, T) ids -> the last block's vectors (B, T, H): what a downstream task would read."""
         if not isinstance(ids, Tensor) or ids.dim() != 2 or ids.shape[1] > self.config.max_len:
             raise ValueError(f"ids must be a (batch, seq) tensor with seq <= max_len={self.config.max_len}, "
                              f"got {getattr(ids, 'shape', type(ids).__name__)}")
@@ -72,6 +82,11 @@ class TinyLM(nn.Module):
         mask = look_ahead_mask(ids.shape[1], device=ids.device) if self.config.causal else None  # (T, T)
         for block in self.blocks:
             x = block(x, mask)
+        return self.final_norm(x)  # (B, T, H)
+
+    def forward(self, ids: Tensor, *, positions: Tensor | None = None) -> Tensor:
+        """(B, T) ids -> scores (B, T, vocab), or (N, vocab) where the boolean ``positions`` is True."""
+        x = self.encode(ids)  # (B, T, H)
         if positions is not None:  # score only where a loss is taken: the vocabulary product dominates
             x = x[positions]  # (N, H)
         return self.transform(x) @ self.token.weight.T + self.bias

@@ -1,6 +1,6 @@
 """Pre-train the shipped checkpoints: ``python -m lessons_lib.pretrain MODEL [--steps N] [--out DIR] [--resume]``.
 
-Each model has a module here (``bert``, ``elmo``, ``gpt``) with its own options and its run. Every run is
+Each model has a module here (``bert``, ``elmo``, ``gpt``, ``gpt2``; the last two share ``language_model``) with its own options and its run. Every run is
 deterministic (seeded data order, masks and dropout) and resumable: every ``--save-every`` steps it
 writes its full state under ``OUT.partial/resume/``, and ``--resume`` continues from there to the
 same final weights as an uninterrupted run. The finished checkpoint replaces ``OUT`` in one step.
@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-from lessons_lib.pretrain import bert, elmo, gpt
+from lessons_lib.pretrain import bert, elmo, gpt, gpt2
 
-MODELS: dict[str, ModuleType] = {"bert": bert, "elmo": elmo, "gpt": gpt}
+MODELS: dict[str, ModuleType] = {"bert": bert, "elmo": elmo, "gpt": gpt, "gpt2": gpt2}
 
 
 def _parse(argv: list[str]) -> tuple[argparse.Namespace, ModuleType]:

@@ -1,4 +1,4 @@
-"""Training: the loop, checkpoints, memory, BERT's pre-training stream and loss, the LMs' losses (GPT, ELMo)."""
+"""Training: the loop, checkpoints, memory, BERT's pre-training stream and loss, the LMs' losses (GPT, GPT-2, ELMo)."""
 
 from lessons_lib.training.bert_pretraining import (
     PairExample,
@@ -13,10 +13,12 @@ from lessons_lib.training.checkpoints import (
     SHIPPED_BERT,
     SHIPPED_ELMO,
     SHIPPED_GPT,
+    SHIPPED_GPT2,
     load_checkpoint,
     load_pretrained_bert,
     load_pretrained_elmo,
     load_pretrained_gpt,
+    load_pretrained_gpt2,
     save_checkpoint,
     sha256,
 )
@@ -43,10 +45,10 @@ from lessons_lib.training.loop import (
 from lessons_lib.training.memory import count_parameters, release_memory, resident_memory_mb
 from lessons_lib.training.resumable import run_folder, save_snapshot, train_resumable
 
-__all__ = ["SHIPPED_BERT", "SHIPPED_ELMO", "SHIPPED_GPT", "PairExample", "PretrainingStream", "TrainHistory",
+__all__ = ["SHIPPED_BERT", "SHIPPED_ELMO", "SHIPPED_GPT", "SHIPPED_GPT2", "PairExample", "PretrainingStream", "TrainHistory",
            "WindowStream", "bilm_loss", "bilm_perplexities", "count_parameters", "direction_losses",
            "encode_documents", "evaluate", "evaluate_pretraining", "heldout_perplexity", "load_checkpoint",
-           "load_pretrained_bert", "load_pretrained_elmo", "load_pretrained_gpt", "make_batch",
+           "load_pretrained_bert", "load_pretrained_elmo", "load_pretrained_gpt", "load_pretrained_gpt2", "make_batch",
            "masked_accuracy", "next_token_loss", "pretraining_loss", "pretraining_metrics", "release_memory",
            "resident_memory_mb", "run_folder", "save_checkpoint", "save_snapshot", "seed_everything",
            "sha256", "train_loop", "train_resumable", "unigram_perplexity", "vocabulary_char_ids",

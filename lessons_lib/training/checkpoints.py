@@ -5,8 +5,8 @@ configuration, enough to rebuild it), any files the model needs besides (a vocab
 ``metadata.json`` (how it was made, what it scored, and the SHA-256 of every other file). A
 checkpoint is written into a temporary folder beside its destination and renamed into place only
 when complete, and checked against its SHA-256 sums when loaded, so a half-written or damaged one
-is never loaded. The tiny BERT, ELMo and GPT the notebooks use ship inside the package, in
-``lessons_lib/checkpoints/bert-tiny``, ``elmo-tiny`` and ``gpt-tiny``.
+is never loaded. The tiny BERT, ELMo, GPT and GPT-2 the notebooks use ship inside the package, in
+``lessons_lib/checkpoints/bert-tiny``, ``elmo-tiny``, ``gpt-tiny`` and ``gpt2-tiny``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,8 @@ from torch import Tensor, nn
 from lessons_lib.models.bert import BertConfig, BertForPreTraining
 from lessons_lib.models.elmo import ElmoBiLM, ElmoConfig
 from lessons_lib.models.gpt import GPT, GPTConfig
+from lessons_lib.models.gpt2 import GPT2, GPT2Config
+from lessons_lib.tokenizers.bpe import ByteLevelBPE
 from lessons_lib.tokenizers.wordpiece import WordPieceTokenizer
 
 WEIGHTS_FILE = "model.safetensors"
@@ -37,6 +39,7 @@ SHIPPED = Path(str(files("lessons_lib"))) / "checkpoints"
 SHIPPED_BERT = SHIPPED / "bert-tiny"
 SHIPPED_GPT = SHIPPED / "gpt-tiny"
 SHIPPED_ELMO = SHIPPED / "elmo-tiny"
+SHIPPED_GPT2 = SHIPPED / "gpt2-tiny"
 
 
 def _config_dict(config: Any) -> dict:
@@ -140,52 +143,47 @@ def load_checkpoint(directory: str | Path) -> tuple[dict[str, Tensor], dict, dic
     return state, config, metadata
 
 
-def load_pretrained_bert(directory: str | Path = SHIPPED_BERT) -> tuple[BertForPreTraining, WordPieceTokenizer, dict]:
-    """The shipped tiny BERT (or another checkpoint directory): model, its tokenizer, its metadata."""
+def _load_model(directory: str | Path, build: Callable[[dict], nn.Module], kind: str,
+                load_tokenizer: Callable[[Path], Any], vocab_file: str = "vocab.txt") -> tuple[nn.Module, Any, dict]:
+    """A checked checkpoint rebuilt as a model (``build(config)``) with its tokenizer, in eval mode."""
     directory = Path(directory)
     state, config, metadata = load_checkpoint(directory)
     try:
-        model = BertForPreTraining(BertConfig(**config))
+        model = build(config)
         model.load_state_dict(state)
     except (TypeError, ValueError, RuntimeError) as err:
-        raise ValueError(f"{directory / CONFIG_FILE} and {directory / WEIGHTS_FILE} do not fit a BERT model "
+        raise ValueError(f"{directory / CONFIG_FILE} and {directory / WEIGHTS_FILE} do not fit {kind} model "
                          f"({str(err).splitlines()[0]}); {_advice(directory, metadata)}") from None
-    tokenizer = WordPieceTokenizer.from_vocab_file(directory / "vocab.txt")
+    tokenizer = load_tokenizer(directory)
     if tokenizer.vocab_size != model.config.vocab_size:
-        raise ValueError(f"{directory / 'vocab.txt'} holds {tokenizer.vocab_size} tokens but config.json says "
+        raise ValueError(f"{directory / vocab_file} holds {tokenizer.vocab_size} tokens but config.json says "
                          f"vocab_size={model.config.vocab_size}; {_advice(directory, metadata)}")
     return model.eval(), tokenizer, metadata
+
+
+def _wordpiece(directory: Path) -> WordPieceTokenizer:
+    return WordPieceTokenizer.from_vocab_file(directory / "vocab.txt")
+
+
+def _byte_level_bpe(directory: Path) -> ByteLevelBPE:
+    return ByteLevelBPE.from_files(directory / "vocab.json", directory / "merges.txt")
+
+
+def load_pretrained_bert(directory: str | Path = SHIPPED_BERT) -> tuple[BertForPreTraining, WordPieceTokenizer, dict]:
+    """The shipped tiny BERT (or another checkpoint directory): model, its tokenizer, its metadata."""
+    return _load_model(directory, lambda c: BertForPreTraining(BertConfig(**c)), "a BERT", _wordpiece)
 
 
 def load_pretrained_gpt(directory: str | Path = SHIPPED_GPT) -> tuple[GPT, WordPieceTokenizer, dict]:
     """The shipped tiny GPT (or another checkpoint directory): model, its tokenizer (the tiny BERT's), its metadata."""
-    directory = Path(directory)
-    state, config, metadata = load_checkpoint(directory)
-    try:
-        model = GPT(GPTConfig(**config))
-        model.load_state_dict(state)
-    except (TypeError, ValueError, RuntimeError) as err:
-        raise ValueError(f"{directory / CONFIG_FILE} and {directory / WEIGHTS_FILE} do not fit a GPT model "
-                         f"({str(err).splitlines()[0]}); {_advice(directory, metadata)}") from None
-    tokenizer = WordPieceTokenizer.from_vocab_file(directory / "vocab.txt")
-    if tokenizer.vocab_size != model.config.vocab_size:
-        raise ValueError(f"{directory / 'vocab.txt'} holds {tokenizer.vocab_size} tokens but config.json says "
-                         f"vocab_size={model.config.vocab_size}; {_advice(directory, metadata)}")
-    return model.eval(), tokenizer, metadata
+    return _load_model(directory, lambda c: GPT(GPTConfig(**c)), "a GPT", _wordpiece)
+
+
+def load_pretrained_gpt2(directory: str | Path = SHIPPED_GPT2) -> tuple[GPT2, ByteLevelBPE, dict]:
+    """The shipped tiny GPT-2 (or another checkpoint directory): model, its byte-level BPE, its metadata."""
+    return _load_model(directory, lambda c: GPT2(GPT2Config(**c)), "a GPT-2", _byte_level_bpe, "vocab.json")
 
 
 def load_pretrained_elmo(directory: str | Path = SHIPPED_ELMO) -> tuple[ElmoBiLM, WordPieceTokenizer, dict]:
     """The shipped tiny ELMo (or another checkpoint directory): model, its output vocabulary (the tiny BERT's), metadata."""
-    directory = Path(directory)
-    state, config, metadata = load_checkpoint(directory)
-    try:
-        model = ElmoBiLM(ElmoConfig(**config))
-        model.load_state_dict(state)
-    except (TypeError, ValueError, RuntimeError) as err:
-        raise ValueError(f"{directory / CONFIG_FILE} and {directory / WEIGHTS_FILE} do not fit an ELMo model "
-                         f"({str(err).splitlines()[0]}); {_advice(directory, metadata)}") from None
-    tokenizer = WordPieceTokenizer.from_vocab_file(directory / "vocab.txt")
-    if tokenizer.vocab_size != model.config.vocab_size:
-        raise ValueError(f"{directory / 'vocab.txt'} holds {tokenizer.vocab_size} tokens but config.json says "
-                         f"vocab_size={model.config.vocab_size}; {_advice(directory, metadata)}")
-    return model.eval(), tokenizer, metadata
+    return _load_model(directory, lambda c: ElmoBiLM(ElmoConfig(**c)), "an ELMo", _wordpiece)

@@ -50,6 +50,40 @@ def plot_losses(
     return ax
 
 
+def plot_loss_curves(
+    runs: Sequence[Mapping],
+    *,
+    group: str = "variant",
+    baseline: float | None = None,
+    baseline_label: str = "unigram baseline",
+    ax: Axes | None = None,
+    title: str = "Training loss",
+) -> Axes:
+    """Recorded curves (dicts with ``curve_steps``, ``curve_loss`` and a ``group`` key): one colour per group,
+    one line per run; a missing point (None: the loss was nan or inf) ends its line with an x."""
+    if isinstance(runs, Mapping) or not runs or not all(isinstance(r, Mapping) for r in runs):
+        raise TypeError("runs must be a non-empty list of dicts with curve_steps and curve_loss")
+    for i, run in enumerate(runs):
+        if group not in run or len(run.get("curve_steps", ())) != len(run.get("curve_loss", [None])):
+            raise ValueError(f"runs[{i}] must hold {group!r} and curve_steps, curve_loss of the same length")
+    ax = _new_axes(ax, (6, 3.5))
+    colours: dict[str, str] = {}
+    for run in runs:
+        name = str(run[group])
+        label = None if name in colours else name  # one legend entry per group
+        colour = colours.setdefault(name, f"C{len(colours)}")
+        points = [(s, v) for s, v in zip(run["curve_steps"], run["curve_loss"], strict=True) if v is not None]
+        ax.plot([s for s, _ in points], [v for _, v in points], color=colour, alpha=0.8, label=label)
+        if len(points) < len(run["curve_loss"]) and points:  # stopped by a nan/inf loss
+            ax.plot(*points[-1], marker="x", color=colour, markersize=9)
+    if baseline is not None:
+        ax.axhline(baseline, color="grey", linestyle="--", linewidth=1, label=baseline_label)
+    ax.set(xlabel="step", ylabel="loss", title=title)
+    ax.legend()
+    ax.grid(alpha=0.3)
+    return ax
+
+
 def plot_mask(
     mask: torch.Tensor | np.ndarray,
     tokens: Sequence[str] | None = None,

@@ -1,4 +1,4 @@
-"""lessons_lib.data.labelled: the polarity sentences, sentences labelled by source, the stratified split."""
+"""lessons_lib.data.labelled: the polarity sentences, sentences labelled by source or by word order, the stratified split."""
 
 import random
 from collections import Counter
@@ -6,7 +6,12 @@ from collections import Counter
 import pytest
 
 from lessons_lib.data.corpus import load_corpus
-from lessons_lib.data.labelled import load_polarity, source_labelled_sentences, split_train_test
+from lessons_lib.data.labelled import (
+    load_polarity,
+    source_labelled_sentences,
+    split_train_test,
+    word_order_labelled_sentences,
+)
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +43,28 @@ def test_source_labelled_sentences(corpus):
         source_labelled_sentences([["x"]], "test", per_source=5)
     with pytest.raises(ValueError, match="per_source"):
         source_labelled_sentences(corpus, "test", per_source=0)
+
+
+def test_word_order_sentences_differ_from_the_written_ones_only_in_order(corpus):
+    texts, labels = word_order_labelled_sentences(corpus, "valid", count=101, seed=2)
+    assert len(texts) == len(labels) == 101 and labels.count(1) == 51 and labels.count(0) == 50
+    written = set(corpus.sentences("valid"))
+    by_words = {tuple(sorted(s.split())): s for s in written}
+    for text, label in zip(texts, labels, strict=True):
+        assert 8 <= len(text.split()) <= 30
+        if label == 1:
+            assert text in written
+        else:  # the same words as a sentence of the split, in another order
+            assert text not in written or text != by_words[tuple(sorted(text.split()))]
+            assert tuple(sorted(text.split())) in by_words
+    assert len({tuple(sorted(t.split())) for t in texts}) == 101  # every sentence used once
+    assert word_order_labelled_sentences(corpus, "valid", count=101, seed=2) == (texts, labels)
+    with pytest.raises(ValueError, match="count must be at most"):
+        word_order_labelled_sentences(corpus, "valid", count=10**6)
+    with pytest.raises(ValueError, match="max_words"):
+        word_order_labelled_sentences(corpus, "valid", count=10, min_words=9, max_words=3)
+    with pytest.raises(TypeError, match="corpus"):
+        word_order_labelled_sentences("text", "valid", count=10)
 
 
 def _imbalanced(n_zeros=20, n_ones=10):

@@ -9,6 +9,8 @@ import torch.nn.functional as F
 from lessons_lib.experiments.masking_mixes import (
     RunResult,
     RunSettings,
+    capital_word_task,
+    feature_probe_accuracy,
     first_step_below,
     heldout_loss,
     make_model,
@@ -131,3 +133,38 @@ def test_record_run_is_a_json_ready_run_and_refuses_a_mismatched_experiment(toke
         record_run(windows, windows, tokenizer, TINY, "mix", None, 0)
     with pytest.raises(ValueError, match="threads"):
         record_run(windows, windows, tokenizer, TINY, "lm", None, 0, threads=0)
+
+
+def test_capital_word_task_labels_capitalised_words_inside_a_sentence(tokenizer):
+    tagged = capital_word_task(tokenizer, [["The cat sat on Mat", "A dog ran"], ["far away"]], max_len=4)
+    # "The" starts its sentence: label 0; "Mat" is capitalised inside it: 1. The first sentence is cut to 4 tokens.
+    assert tagged[0] == (tokenizer.encode("the cat sat on"), [0, 0, 0, 0])
+    assert capital_word_task(tokenizer, [["the cat Sat"]], max_len=8) == [(tokenizer.encode("the cat sat"), [0, 0, 1])]
+    assert [labels for _, labels in tagged[1:]] == [[0, 0, 0], [0, 0]]
+
+
+def test_feature_probe_reads_a_label_the_features_carry_and_not_one_they_lack(tokenizer):
+    torch.manual_seed(0)
+    model = make_model(tokenizer.vocab_size, TINY, causal=False)
+    cat = tokenizer.encode("cat")[0]
+    g = torch.Generator().manual_seed(0)
+    sentences = [torch.randint(5, tokenizer.vocab_size, (6,), generator=g).tolist() for _ in range(60)]
+    # Label 1 exactly at the token "cat": its vector differs from every other token's, so a probe finds it.
+    by_token = [(ids, [int(i == cat) for i in ids]) for ids in sentences]
+    assert feature_probe_accuracy(model, by_token[:40], by_token[40:]) > 0.9
+    # Labels drawn at random: nothing in the features predicts them, so about chance (0.5).
+    by_coin = [(ids, torch.randint(0, 2, (6,), generator=g).tolist()) for ids in sentences]
+    assert abs(feature_probe_accuracy(model, by_coin[:40], by_coin[40:]) - 0.5) < 0.15
+    assert model.training  # handed back in training mode
+
+
+def test_a_run_with_a_task_records_the_probe_and_honours_the_new_settings(tokenizer, windows):
+    task = ([(windows[i, :6].tolist(), [int(t % 2) for t in windows[i, :6].tolist()]) for i in range(20)],
+            [(windows[i, :6].tolist(), [int(t % 2) for t in windows[i, :6].tolist()]) for i in range(20, 30)])
+    settings = RunSettings(**{**settings_dict(TINY), "norm_first": True, "init_std": 0.1, "clip_norm": 1.0})
+    model = make_model(tokenizer.vocab_size, settings, causal=False)
+    assert model.config.norm_first and model.config.init_std == 0.1
+    result = train_run(windows, windows, tokenizer, settings, rule=MaskingRule(), seed=0, probes=False, task=task)
+    assert set(result.final) == {"heldout_loss", "capital_accuracy"} and 0.0 <= result.final["capital_accuracy"] <= 1.0
+    record = record_run(windows, windows, tokenizer, settings, "lm", None, 0, task=task)
+    assert record["cpu_seconds"] >= 0 and record["seconds"] >= 0 and "capital_accuracy" in record

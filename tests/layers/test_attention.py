@@ -1,4 +1,4 @@
-"""lessons_lib.layers.attention: scaled dot-product attention and multi-head self-attention."""
+"""lessons_lib.layers.attention: scaled dot-product attention, multi-head self-attention, the key-value cache."""
 
 import pytest
 import torch
@@ -6,7 +6,12 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lessons_lib.layers.attention import MultiHeadAttention, scaled_dot_product_attention
+from lessons_lib.layers.attention import (
+    KVCache,
+    LayerCache,
+    MultiHeadAttention,
+    scaled_dot_product_attention,
+)
 from lessons_lib.layers.masks import combine_masks, look_ahead_mask, padding_mask
 
 
@@ -111,3 +116,45 @@ def test_split_and_merge_heads_are_inverse():
     assert heads.shape == (2, 3, 5, 4)
     torch.testing.assert_close(heads[:, 1], x[..., 4:8])  # head 1 holds dimensions 4..7
     torch.testing.assert_close(mha.merge_heads(heads), x)
+
+
+@pytest.mark.parametrize("return_weights", [False, True])
+def test_causal_flag_equals_the_look_ahead_mask_on_both_paths(return_weights):
+    torch.manual_seed(1)
+    mha = MultiHeadAttention(16, 4, dropout=0.0).eval()
+    x = torch.randn(2, 6, 16)
+    padding = padding_mask(torch.tensor([[1] * 6, [1] * 4 + [0] * 2]))
+    for mask in (None, padding):  # the look-ahead alone (the fused kernel's own) and with padding
+        expected = mha(x, combine_masks(mask, look_ahead_mask(6)))
+        got = mha(x, mask, return_weights=return_weights, causal=True)
+        got = got[0] if return_weights else got
+        torch.testing.assert_close(got, expected, atol=1e-5, rtol=1e-5)
+
+
+def test_a_cache_gives_the_outputs_of_one_pass_chunk_by_chunk():
+    torch.manual_seed(2)
+    mha = MultiHeadAttention(16, 4, dropout=0.0).eval()
+    x = torch.randn(2, 10, 16)
+    full = mha(x, causal=True)
+    cache = LayerCache()
+    chunks = [mha(x[:, :4], causal=True, cache=cache), mha(x[:, 4:7], causal=True, cache=cache)]
+    chunks += [mha(x[:, t : t + 1], causal=True, cache=cache) for t in range(7, 10)]
+    torch.testing.assert_close(torch.cat(chunks, 1), full, atol=1e-5, rtol=1e-5)
+    assert cache.length == 10 and cache.keys.shape == cache.values.shape == (2, 4, 10, 4)
+    _, weights = mha(x[:, :2], return_weights=True, causal=True, cache=LayerCache())
+    assert weights[0, 0, 0, 1] == 0  # the first position does not see the second
+
+
+def test_kv_cache_grows_layer_by_layer_and_measures_its_bytes():
+    cache = KVCache()
+    assert cache.length == 0 and cache.nbytes == 0 and cache.layers == []
+    keys = torch.zeros(2, 3, 5, 4)
+    cache.layer(1).extend(keys, keys)  # layers are created on first use, in order
+    assert len(cache.layers) == 2 and cache.layers[0].length == 0
+    cache.layer(0).extend(keys, keys)
+    cache.layer(0).extend(keys[:, :, :1], keys[:, :, :1])
+    assert cache.length == 6
+    assert cache.nbytes == (2 * 3 * 6 * 4 + 2 * 3 * 5 * 4) * 2 * 4  # keys and values, float32
+    assert "length=6" in repr(cache)
+    with pytest.raises(ValueError, match="do not continue them"):
+        cache.layer(0).extend(torch.zeros(1, 3, 1, 4), torch.zeros(1, 3, 1, 4))

@@ -20,6 +20,14 @@ def test_look_ahead_mask_is_lower_triangular():
     assert mask.tolist() == [[j <= i for j in range(4)] for i in range(4)]
 
 
+def test_look_ahead_mask_after_cached_positions_sees_them_all():
+    mask = look_ahead_mask(2, past=3)  # two new positions after three cached ones
+    assert mask.tolist() == [[True, True, True, True, False], [True, True, True, True, True]]
+    assert torch.equal(look_ahead_mask(4, past=0), look_ahead_mask(4))
+    with pytest.raises(ValueError, match="past must be an int >= 0"):
+        look_ahead_mask(2, past=-1)
+
+
 @pytest.mark.parametrize(("bad", "error"), [(0, ValueError), (-1, ValueError), (2.5, TypeError), (True, TypeError)])
 def test_look_ahead_mask_rejects_bad_size(bad, error):
     with pytest.raises(error, match="size must be an int >= 1"):

@@ -4,6 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from lessons_lib.layers.attention import KVCache
 from lessons_lib.layers.masks import look_ahead_mask, padding_mask
 from lessons_lib.layers.transformer import ACTIVATIONS, BlockConfig, FeedForward, TransformerBlock
 
@@ -52,6 +53,20 @@ def test_block_returns_weights_when_asked():
     torch.testing.assert_close(out, block(x))
     assert weights.shape == (1, 2, 4, 4)
     torch.testing.assert_close(weights.sum(-1), torch.ones(1, 2, 4))
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_causal_block_equals_the_look_ahead_mask_and_its_cache_equals_one_pass(norm_first):
+    torch.manual_seed(1)
+    block = TransformerBlock(BlockConfig(16, 4, 32, dropout=0.0, norm_first=norm_first)).eval()
+    x = torch.randn(2, 9, 16)
+    full = block(x, look_ahead_mask(9))
+    torch.testing.assert_close(block(x, causal=True), full, atol=1e-5, rtol=1e-5)
+    cache = KVCache().layer(0)
+    pieces = [block(x[:, :5], causal=True, cache=cache)] + [
+        block(x[:, t : t + 1], causal=True, cache=cache) for t in range(5, 9)]
+    torch.testing.assert_close(torch.cat(pieces, 1), full, atol=1e-5, rtol=1e-5)
+    assert cache.length == 9
 
 
 def test_block_keeps_its_config():

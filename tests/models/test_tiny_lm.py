@@ -70,3 +70,22 @@ def test_bad_input_and_config():
         TinyLMConfig(10, causal=1)
     with pytest.raises(ValueError, match="max_len"):
         TinyLMConfig(10, max_len=0)
+
+
+def test_encode_is_what_forward_scores_and_pre_ln_adds_a_final_norm():
+    model = _model()
+    ids = torch.tensor([[5, 6, 7, 8]])
+    with torch.no_grad():
+        hidden = model.encode(ids)  # (1, 4, 16)
+        expected = model.transform(hidden) @ model.token.weight.T + model.bias
+        torch.testing.assert_close(model(ids), expected)
+    assert hidden.shape == (1, 4, 16) and isinstance(model.final_norm, torch.nn.Identity)
+    torch.manual_seed(0)
+    pre = TinyLM(TinyLMConfig(VOCAB, hidden_size=16, num_layers=1, num_heads=2, max_len=8, norm_first=True,
+                              init_std=0.1))
+    assert pre.config.block_config().norm_first and isinstance(pre.final_norm, torch.nn.LayerNorm)
+    assert 0.07 < float(pre.token.weight.detach().std()) < 0.13  # init_std sets the spread of the weights
+    with pytest.raises(ValueError, match="init_std"):
+        TinyLMConfig(VOCAB, init_std=0.0)
+    with pytest.raises(TypeError, match="norm_first"):
+        TinyLMConfig(VOCAB, norm_first=1)

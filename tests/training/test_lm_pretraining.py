@@ -36,6 +36,10 @@ def test_next_token_loss_scores_position_t_against_token_t_plus_1():
     # A model that puts all its mass on the right next token has (almost) no loss.
     perfect = F.one_hot(torch.roll(ids, -1, dims=1), 7).float() * 50
     assert next_token_loss(perfect, ids) < 1e-6
+    # The last position has no next token: its scores get no gradient.
+    logits.requires_grad_(True)
+    next_token_loss(logits, ids).backward()
+    assert torch.all(logits.grad[:, -1] == 0) and torch.all(logits.grad[:, :-1].abs().sum(-1) > 0)
 
 
 def test_perplexity_of_a_uniform_model_is_the_vocabulary_size():

@@ -9,7 +9,13 @@ import torch  # noqa: E402
 
 from lessons_lib.layers.masks import look_ahead_mask  # noqa: E402
 from lessons_lib.training.loop import TrainHistory  # noqa: E402
-from lessons_lib.viz.plots import plot_attention, plot_corpus_statistics, plot_losses, plot_mask  # noqa: E402
+from lessons_lib.viz.plots import (  # noqa: E402
+    plot_attention,
+    plot_corpus_statistics,
+    plot_loss_curves,
+    plot_losses,
+    plot_mask,
+)
 
 
 def test_plot_mask_labels_every_token():
@@ -30,6 +36,24 @@ def test_plot_attention_and_losses():
     assert raw_a.get_ydata().tolist() == [3.0, 2.0, 1.0] and smooth_a.get_ydata().tolist() == [3.0, 2.5, 1.5]
     assert raw_a.get_color() == smooth_a.get_color()
     assert plot_losses([1.0, 0.5]).get_legend().get_texts()[0].get_text() == "loss"  # one run, a plain list
+    plt.close("all")
+
+
+def test_plot_loss_curves_one_colour_per_group_and_a_cross_where_a_run_stopped():
+    runs = [{"variant": "pre-LN", "seed": 0, "curve_steps": [10, 20, 30], "curve_loss": [5.0, 4.0, 3.5]},
+            {"variant": "post-LN", "seed": 0, "curve_steps": [10, 20, 30], "curve_loss": [5.0, 6.0, None]},
+            {"variant": "pre-LN", "seed": 1, "curve_steps": [10, 20], "curve_loss": [5.1, 4.1]}]
+    ax = plot_loss_curves(runs, baseline=6.5)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["pre-LN", "post-LN", "unigram baseline"]
+    first, second, cross, third, base = ax.lines
+    assert first.get_ydata().tolist() == [5.0, 4.0, 3.5] and third.get_color() == first.get_color()
+    assert second.get_xdata().tolist() == [10, 20] and second.get_color() != first.get_color()
+    assert cross.get_marker() == "x" and cross.get_xdata().tolist() == [20]  # the last finite point
+    assert list(base.get_ydata()) == [6.5, 6.5]
+    with pytest.raises(TypeError, match="runs must be"):
+        plot_loss_curves([])
+    with pytest.raises(ValueError, match="same length"):
+        plot_loss_curves([{"variant": "a", "curve_steps": [1, 2], "curve_loss": [1.0]}])
     plt.close("all")
 
 
