@@ -19,6 +19,7 @@ from lessons_lib.models.gpt import (
     GPTModel,
     GPTOutput,
     TaskOutput,
+    check_decoder_config,
 )
 from lessons_lib.models.gpt2 import GPT2, GPT2Config
 from lessons_lib.models.huggingface import (
@@ -31,7 +32,7 @@ from lessons_lib.models.huggingface import (
 )
 from lessons_lib.models.tiny_lm import TinyLM, TinyLMConfig
 
-__all__ = ["GPT", "GPT2", "BertConfig", "BertEmbeddings", "BertForPreTraining", "BertForSequenceClassification",
+__all__ = ["GPT", "GPT2", "check_decoder_config", "BertConfig", "BertEmbeddings", "BertForPreTraining", "BertForSequenceClassification",
            "BertModel", "BertOutput", "BertPreTrainingHeads", "ElmoBiLM", "ElmoConfig", "ElmoOutput",
            "GPT2Config", "GPTConfig", "GPTForClassification", "GPTForMultipleChoice", "GPTModel", "GPTOutput",
            "PreTrainingOutput", "TaskOutput", "TinyLM", "TinyLMConfig", "bert_names", "gpt2_names", "gpt_names",

@@ -27,6 +27,20 @@ from lessons_lib.layers.transformer import ACTIVATIONS, BlockConfig, Transformer
 from lessons_lib.models.huggingface import gpt_names, init_normal, load_mapped, read_huggingface
 
 
+def check_decoder_config(config) -> None:
+    """The checks GPT's and GPT-2's configs share: positive sizes, rates in [0, 1), heads dividing the width."""
+    for f in fields(config):
+        if f.type == "int":
+            check_int(f.name, getattr(config, f.name), low=1)
+    for name in ("dropout", "attention_dropout"):
+        check_number(name, getattr(config, name), low=0.0, high=1.0, high_open=True)
+    check_number("layer_norm_eps", config.layer_norm_eps, low=0.0, high=1.0, low_open=True, high_open=True)
+    check_number("init_std", config.init_std, low=0.0, low_open=True)
+    if config.hidden_size % config.num_heads:
+        raise ValueError(f"hidden_size ({config.hidden_size}) must be a multiple of num_heads ({config.num_heads})")
+    check_choice("activation", config.activation, sorted(ACTIVATIONS))
+
+
 @dataclass
 class GPTConfig:
     """Every size of a GPT model in one place."""
@@ -44,16 +58,7 @@ class GPTConfig:
     init_std: float = 0.02  # std of the normal initial weights of the linear layers (embeddings: 0.02)
 
     def __post_init__(self):
-        for f in fields(self):
-            if f.type == "int":
-                check_int(f.name, getattr(self, f.name), low=1)
-        for name in ("dropout", "attention_dropout"):
-            check_number(name, getattr(self, name), low=0.0, high=1.0, high_open=True)
-        check_number("layer_norm_eps", self.layer_norm_eps, low=0.0, high=1.0, low_open=True, high_open=True)
-        check_number("init_std", self.init_std, low=0.0, low_open=True)
-        if self.hidden_size % self.num_heads:
-            raise ValueError(f"hidden_size ({self.hidden_size}) must be a multiple of num_heads ({self.num_heads})")
-        check_choice("activation", self.activation, sorted(ACTIVATIONS))
+        check_decoder_config(self)
 
     def block_config(self) -> BlockConfig:
         """Each decoder block: post-LayerNorm, as BERT's (the look-ahead mask comes with the input)."""

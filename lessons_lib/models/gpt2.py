@@ -14,15 +14,15 @@ from the cache (see ``lessons_lib.generation``). Hugging Face's ``GPT2LMHeadMode
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from torch import Tensor, nn
 
-from lessons_lib.checks import check_choice, check_int, check_number
 from lessons_lib.layers.attention import KVCache
-from lessons_lib.layers.transformer import ACTIVATIONS, BlockConfig, TransformerBlock
+from lessons_lib.layers.transformer import BlockConfig, TransformerBlock
+from lessons_lib.models.gpt import check_decoder_config
 from lessons_lib.models.huggingface import gpt2_names, init_normal, load_mapped, read_huggingface
 
 # Hugging Face's names for the tanh approximation of GELU, which every GPT-2 checkpoint uses.
@@ -47,16 +47,7 @@ class GPT2Config:
     init_std: float = 0.02  # std of the normal initial weights (residual projections: / sqrt(2 L))
 
     def __post_init__(self):
-        for f in fields(self):
-            if f.type == "int":
-                check_int(f.name, getattr(self, f.name), low=1)
-        for name in ("dropout", "attention_dropout"):
-            check_number(name, getattr(self, name), low=0.0, high=1.0, high_open=True)
-        check_number("layer_norm_eps", self.layer_norm_eps, low=0.0, high=1.0, low_open=True, high_open=True)
-        check_number("init_std", self.init_std, low=0.0, low_open=True)
-        if self.hidden_size % self.num_heads:
-            raise ValueError(f"hidden_size ({self.hidden_size}) must be a multiple of num_heads ({self.num_heads})")
-        check_choice("activation", self.activation, sorted(ACTIVATIONS))
+        check_decoder_config(self)
 
     def block_config(self) -> BlockConfig:
         """Each decoder block: pre-LayerNorm (the look-ahead mask is set by the model)."""
