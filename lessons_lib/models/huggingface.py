@@ -159,6 +159,11 @@ def gpt_names(state: dict[str, Tensor]) -> dict[str, Tensor]:
             _block_names(name, tensor, mapped)
         else:
             raise ValueError(f"state dict has an unexpected key {name!r}")
+    return _with_tied_output(mapped, tied)
+
+
+def _with_tied_output(mapped: dict[str, Tensor], tied: Tensor | None) -> dict[str, Tensor]:
+    """A file that kept only the output layer (tied to the token embeddings) still gives ``token.weight``."""
     if tied is not None:
         mapped.setdefault("token.weight", tied)
     return mapped
@@ -200,6 +205,4 @@ def gpt2_names(state: dict[str, Tensor]) -> dict[str, Tensor]:
             _block_names(name, tensor, mapped)
         else:
             raise ValueError(f"state dict has an unexpected key {name!r}")
-    if tied is not None:
-        mapped.setdefault("token.weight", tied)
-    return mapped
+    return _with_tied_output(mapped, tied)
