@@ -25,11 +25,11 @@ import time
 
 import torch
 import transformers
-from torch.utils.flop_counter import FlopCounterMode, sdpa_backward_flop_count, sdpa_flop_count
 
 from lessons_lib.generation import generate
 from lessons_lib.models import GPT2, BertConfig, BertForPreTraining, GPT2Config
 from lessons_lib.objectives.masking import IGNORE_INDEX
+from lessons_lib.training import count_flops
 from lessons_lib.training.bert_pretraining import pretraining_loss
 from lessons_lib.training.lm_pretraining import next_token_loss
 
@@ -68,24 +68,6 @@ def training_step(model: torch.nn.Module, loss_fn, optimizer: torch.optim.Optimi
 
 
 # --- Counting the work, and the machine's limit ------------------------------------------------------
-
-# flop_counter knows the fused attention kernels of GPUs; this CPU's is counted by the same formula
-# (every query against every key: the look-ahead mask's skipped half is counted as done, in both).
-_CPU_ATTENTION = {
-    torch.ops.aten._scaled_dot_product_flash_attention_for_cpu:
-        lambda q, k, v, *args, **kwargs: sdpa_flop_count(q, k, v),
-    torch.ops.aten._scaled_dot_product_flash_attention_for_cpu_backward:
-        lambda grad, q, k, v, *args, **kwargs: sdpa_backward_flop_count(grad, q, k, v),
-}
-
-
-def count_flops(run) -> int:
-    """Floating-point operations of the matrix products (and attention) that ``run()`` performs."""
-    counter = FlopCounterMode(display=False, custom_mapping=_CPU_ATTENTION)
-    with counter:
-        run()
-    return counter.get_total_flops()
-
 
 def peak_flops(n: int, tries: int = 5) -> float:
     """FLOP/s of the fastest of ``tries`` (n x n) @ (n x n) float32 products: what this CPU can do at best."""

@@ -1,6 +1,9 @@
 """Train the tiny masked-LM and left-to-right models of notebook 02 and store what they measure.
 
     python scripts/mlm_experiments.py                 # the stored results (48 minutes on a 2-core CPU)
+    python scripts/mlm_experiments.py --steps 3500 --eval-every 100 --warmup 0.1 --lr 3e-3 --norm-first \
+        --init-std 0.125 --clip-norm 1.0 --no-head-transform --out notebooks/results/mlm_mixes_pre_ln.json
+                                                      # the pre-LN run: every arm leaves the guess (22 minutes)
     python scripts/mlm_experiments.py --steps 5 --seeds 1 --train-docs 4 --jobs 1 --out /tmp/x.json   # a smoke run
 
 Experiment "mix" (B11): the same tiny model, learning-rate schedule and step budget, trained

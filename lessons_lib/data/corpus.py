@@ -6,16 +6,18 @@ Two sources, both read from gensim's bundled test data (no download):
 * ``news``: the Lee corpus of 300 short Australian news stories.
 
 A document is a list of sentences. Documents (not sentences) are split into train/valid/test,
-so that no held-out sentence has a neighbour in the training split.
+so that no held-out sentence has a neighbour in the training split. The files are read in a
+short-lived child process (``bundled_text``), so that gensim is never loaded into the caller.
 """
 
 from __future__ import annotations
 
-import bz2
 import functools
-import hashlib
+import json
 import random
 import re
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -23,39 +25,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 from lessons_lib.checks import check_int
+from lessons_lib.data import bundled_text
+from lessons_lib.data.bundled_text import _FILES, data_path, split_sentences  # noqa: F401  (_FILES: for tests)
 
 SPLITS = ("train", "valid", "test")
-
-# sha256 of the bundled files, so a changed gensim release is noticed instead of silently
-# giving the notebooks other text than the one their stored outputs were made from.
-_FILES = {
-    "wiki": (
-        "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2",
-        "a53f4648dec40467ebdcbc7a1307eddb51fe6e28e9309f6ebde81ba0d04bea2d",
-    ),
-    "news": (
-        "lee_background.cor",
-        "5d78d6dafd953bbf65797bef09a9ffb9ec430583381be705f8fd460000f370fb",
-    ),
-    "polarity": (
-        "pang_lee_polarity.cor",
-        "662c1b7c3bd0612eaaaf3f0c694cbd3897e30c0d87d2940b46c9fd0d15ed70c1",
-    ),
-}
-
-# Sections at the end of an article that hold lists and links, not prose.
-_TAIL_SECTIONS = re.compile(
-    r"^=+\s*(See also|References|Notes|Further reading|External links|Bibliography|Sources)\s*=+",
-    re.MULTILINE,
-)
-# A sentence ends at . ! or ? followed by space and a capital letter, digit or opening quote,
-# unless the word before the full stop is a common abbreviation or a single initial.
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9])")
-_ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "prof", "st", "mt", "jr", "sr", "vs", "etc", "e.g", "i.e", "no",
-    "u.s", "u.k", "inc", "ltd", "co", "corp", "gen", "col", "lt", "sgt", "rev", "fig", "approx",
-    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "ca",
-}
 
 
 class Document(NamedTuple):
@@ -99,105 +72,6 @@ class Corpus:
         return [s for doc in self.split(name) for s in doc]
 
 
-def data_path(name: str) -> Path:
-    """Path of a bundled gensim data file, after checking that it exists and is unchanged."""
-    if name not in _FILES:
-        raise ValueError(f"name must be one of {sorted(_FILES)}, got {name!r}")
-    filename, expected = _FILES[name]
-    try:
-        from gensim.test.utils import datapath
-    except ImportError as err:  # pragma: no cover - gensim is a hard dependency
-        raise FileNotFoundError(
-            "the default corpus ships inside the 'gensim' package: pip install gensim==4.4.0"
-        ) from err
-    path = Path(datapath(filename))
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"corpus file {filename!r} is missing from gensim's test data ({path}); "
-            "reinstall with: pip install --force-reinstall gensim==4.4.0"
-        )
-    actual = _sha256(path)
-    if actual != expected:
-        raise ValueError(
-            f"corpus file {path} has sha256 {actual}, expected {expected}: gensim's bundled "
-            "data changed, so results would differ from the stored notebook outputs; "
-            "install gensim==4.4.0"
-        )
-    return path
-
-
-@functools.cache
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split plain text into sentences (rule-based, good enough for news and encyclopaedia)."""
-    if not isinstance(text, str):
-        raise TypeError(f"text must be a str, got {type(text).__name__}")
-    text = re.sub(r"\s+", " ", text).strip()
-    if not text:
-        return []
-    pieces, start = [], 0
-    for match in _SENTENCE_END.finditer(text):
-        candidate = text[start : match.start()].strip()
-        last_word = candidate.rsplit(" ", 1)[-1].rstrip(".!?\"')]").lower()
-        # "Mr. Smith", "J. R. R. Tolkien": the full stop belongs to an abbreviation or initial.
-        if last_word in _ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha()):
-            continue
-        pieces.append(text[start : match.end()].strip())
-        start = match.end()
-    pieces.append(text[start:].strip())
-    return [p for p in pieces if p]
-
-
-def _clean_wiki(markup: str) -> list[str]:
-    """Plain paragraphs of one article, with markup, headings, lists and tables removed."""
-    from gensim.corpora.wikicorpus import filter_wiki
-
-    text = filter_wiki(markup)
-    tail = _TAIL_SECTIONS.search(text)
-    if tail:
-        text = text[: tail.start()]
-    paragraphs = []
-    for line in text.split("\n"):
-        line = line.strip()
-        # Headings, list items, table rows and leftovers of templates are not running prose.
-        if not line or line[0] in "=*#:;|!{}" or line.startswith("thumb"):
-            continue
-        line = line.replace("'''", "").replace("''", "")
-        line = re.sub(r"\(\s*[,;]?\s*\)", "", line)  # "( )" left behind by removed templates
-        line = re.sub(r"\s+([,.;:])", r"\1", line)
-        line = re.sub(r"\s{2,}", " ", line).strip()
-        if len(line) >= 40 and line[-1] in ".!?\"')":
-            paragraphs.append(line)
-    return paragraphs
-
-
-def _wiki_documents() -> list[Document]:
-    from gensim.corpora.wikicorpus import extract_pages
-
-    docs = []
-    with bz2.open(data_path("wiki"), "rb") as stream:
-        for title, markup, _page_id in extract_pages(stream, filter_namespaces=("0",)):
-            if markup.lstrip().upper().startswith("#REDIRECT"):
-                continue
-            sentences = [s for p in _clean_wiki(markup) for s in split_sentences(p)]
-            if len(sentences) >= 2:
-                docs.append(Document("wiki", title, sentences))
-    return docs
-
-
-def _news_documents() -> list[Document]:
-    lines = data_path("news").read_text(encoding="utf-8").splitlines()
-    docs = []
-    for number, line in enumerate(lines):
-        sentences = split_sentences(line)
-        if len(sentences) >= 2:
-            docs.append(Document("news", f"news story {number}", sentences))
-    return docs
-
-
 def _assign_splits(n: int, fractions: tuple[float, float, float], seed: int) -> list[str]:
     order = list(range(n))
     random.Random(seed).shuffle(order)
@@ -229,14 +103,24 @@ def load_corpus(sources: tuple[str, ...] = ("wiki", "news"), seed: int = 0) -> C
 
 @functools.lru_cache(maxsize=4)
 def _load_corpus(sources: tuple[str, ...], seed: int) -> Corpus:
-    known = {"wiki": _wiki_documents, "news": _news_documents}
-    documents = [doc for name in sources for doc in known[name]()]
+    documents = [Document(*doc) for doc in _read_bundled(sources)]
     # Split each source on its own so that valid and test hold both kinds of text.
     split_of = []
     for name in sources:
         count = sum(d.source == name for d in documents)
         split_of += _assign_splits(count, (0.8, 0.1, 0.1), seed)
     return Corpus(documents, split_of)
+
+
+def _read_bundled(sources: tuple[str, ...]) -> list[list]:
+    """[source, title, sentences] of every document, read by ``bundled_text`` in a child process."""
+    for name in sources:
+        data_path(name)  # a missing or changed file: the clear error, raised here rather than in the child
+    done = subprocess.run([sys.executable, bundled_text.__file__, *sources], capture_output=True,
+                          text=True, encoding="utf-8", check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"reading gensim's bundled text failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout)
 
 
 MIN_DOCUMENTS = 10  # fewer, and the 10 % validation and test splits would be empty

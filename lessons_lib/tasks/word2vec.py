@@ -9,14 +9,17 @@ than skip-gram), seeded and on one worker thread, so that it gives the same vect
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
-from gensim.models import KeyedVectors, Word2Vec
 from torch import Tensor
 
 from lessons_lib.checks import check_int, check_strings, check_type
 from lessons_lib.tokenizers.basic import basic_tokenize
+
+if TYPE_CHECKING:  # gensim (about 70 MB with SciPy) is imported only when word2vec is used
+    from gensim.models import KeyedVectors
 
 
 def train_word2vec(documents: Sequence[list[str]], *, vector_size: int = 128, window: int = 5, min_count: int = 2,
@@ -29,6 +32,8 @@ def train_word2vec(documents: Sequence[list[str]], *, vector_size: int = 128, wi
                              ("epochs", epochs, 1), ("seed", seed, 0)):
         check_int(name, value, low=low)
     sentences = [basic_tokenize(s) for i, d in enumerate(documents) for s in check_strings(f"documents[{i}]", d)]
+    from gensim.models import Word2Vec
+
     model = Word2Vec(sentences, vector_size=vector_size, window=window, min_count=min_count, sg=0,
                      epochs=epochs, seed=seed, workers=1)  # one worker: the same vectors every run
     return model.wv
@@ -36,6 +41,8 @@ def train_word2vec(documents: Sequence[list[str]], *, vector_size: int = 128, wi
 
 def word2vec_vector(vectors: KeyedVectors, word: str) -> Tensor:
     """The one vector of ``word`` (lower-cased), whatever sentence it is in."""
+    from gensim.models import KeyedVectors
+
     check_type("vectors", vectors, KeyedVectors)
     key = word.lower() if isinstance(word, str) else word
     if not isinstance(key, str) or key not in vectors.key_to_index:
@@ -45,6 +52,8 @@ def word2vec_vector(vectors: KeyedVectors, word: str) -> Tensor:
 
 def word2vec_average(vectors: KeyedVectors, texts: list[str]) -> Tensor:
     """(len(texts), vector_size): the mean vector of each text's known words (zeros if none is known)."""
+    from gensim.models import KeyedVectors
+
     check_type("vectors", vectors, KeyedVectors)
     texts = check_strings("texts", texts)
     out = np.zeros((len(texts), vectors.vector_size), dtype=np.float32)

@@ -1,4 +1,4 @@
-"""Training: the loop, checkpoints, memory, BERT's pre-training stream and loss, the LMs' losses (GPT, GPT-2, ELMo)."""
+"""Training: the loop, checkpoints, memory and cost, BERT's pre-training stream and loss, the LMs' losses (GPT, GPT-2, ELMo)."""
 
 from lessons_lib.training.bert_pretraining import (
     PairExample,
@@ -22,6 +22,7 @@ from lessons_lib.training.checkpoints import (
     save_checkpoint,
     sha256,
 )
+from lessons_lib.training.cost import count_flops, graph_depth
 from lessons_lib.training.elmo_pretraining import (
     bilm_loss,
     bilm_perplexities,
@@ -46,8 +47,8 @@ from lessons_lib.training.memory import count_parameters, release_memory, reside
 from lessons_lib.training.resumable import run_folder, save_snapshot, train_resumable
 
 __all__ = ["SHIPPED_BERT", "SHIPPED_ELMO", "SHIPPED_GPT", "SHIPPED_GPT2", "PairExample", "PretrainingStream", "TrainHistory",
-           "WindowStream", "bilm_loss", "bilm_perplexities", "count_parameters", "direction_losses",
-           "encode_documents", "evaluate", "evaluate_pretraining", "heldout_perplexity", "load_checkpoint",
+           "WindowStream", "bilm_loss", "bilm_perplexities", "count_flops", "count_parameters", "direction_losses",
+           "encode_documents", "evaluate", "evaluate_pretraining", "graph_depth", "heldout_perplexity", "load_checkpoint",
            "load_pretrained_bert", "load_pretrained_elmo", "load_pretrained_gpt", "load_pretrained_gpt2", "make_batch",
            "masked_accuracy", "next_token_loss", "pretraining_loss", "pretraining_metrics", "release_memory",
            "resident_memory_mb", "run_folder", "save_checkpoint", "save_snapshot", "seed_everything",

@@ -34,6 +34,7 @@ def test_short_run_writes_a_complete_checkpoint(straight_run):
     assert (straight_run / "vocab.txt").read_text() == (SHIPPED_BERT / "vocab.txt").read_text()  # BERT's vocabulary
     assert config["vocab_size"] == 6000 and config["cell_size"] == 16 and config["projection_size"] == 8
     assert metadata["steps"] == 6 and metadata["heldout_documents"] == 2
+    assert 0 < metadata["cpu_time_seconds"] and 0 < metadata["wall_time_seconds"]
     assert metadata["command"] == "python -m lessons_lib.pretrain " + " ".join([*SMOKE, "--out", str(straight_run)])
     model, tokenizer, _ = load_pretrained_elmo(straight_run)
     # The perplexities in the metadata are those of the written weights on the first 2 validation documents.
