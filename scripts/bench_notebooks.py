@@ -1,22 +1,26 @@
 """Wall time and peak memory of a full run of every notebook (`make bench`).
 
-Each notebook runs in a fresh child process, executed by nbclient in a fresh kernel; the peak
-resident memory of the kernel is read from getrusage(RUSAGE_CHILDREN) of that child process.
-Targets: each notebook <= 60 s and <= 1 GB on 2 CPU cores.
+Each notebook runs in a fresh child process, executed by nbclient in a fresh kernel, with HOME and
+the cache folders pointed at a new empty folder: caches are cold, as a first-time student has them
+(matplotlib builds its font cache again). The peak resident memory of the kernel is read from
+getrusage(RUSAGE_CHILDREN) of that child process.
+Targets: each notebook <= 60 s and <= 800 MB on 2 CPU cores.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-LIMIT_SECONDS, LIMIT_MB = 60, 1024
+LIMIT_SECONDS, LIMIT_MB = 60, 800
 
 
 def run_one(path: Path) -> dict:
@@ -43,13 +47,17 @@ def main() -> int:
     paths = args.notebooks or sorted((ROOT / "notebooks").glob("*.ipynb"))
     rows = []
     for path in paths:
-        done = subprocess.run([sys.executable, __file__, "--one", str(path)], capture_output=True, text=True)
+        with tempfile.TemporaryDirectory() as home:  # cold caches: a first-time student's
+            env = {**os.environ, "HOME": home, "XDG_CACHE_HOME": os.path.join(home, ".cache"),
+                   "MPLCONFIGDIR": os.path.join(home, ".matplotlib")}
+            done = subprocess.run([sys.executable, __file__, "--one", str(path)], capture_output=True, text=True,
+                                  env=env)
         if done.returncode:
             print(done.stderr[-3000:], file=sys.stderr)
             raise SystemExit(f"{path.name} failed to run")
         rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
         print(f"ran {path.name}: {rows[-1]['seconds']} s, {rows[-1]['peak_mb']} MB", file=sys.stderr)
-    print("| notebook | wall time (s) | peak memory (MB) | within 60 s / 1 GB |")
+    print("| notebook | wall time (s) | peak memory (MB) | within 60 s / 800 MB |")
     print("|---|---:|---:|:---:|")
     for row in rows:
         ok = row["seconds"] <= LIMIT_SECONDS and row["peak_mb"] <= LIMIT_MB

@@ -40,7 +40,9 @@ def graph_depth(output: torch.Tensor) -> int:
 
     Read from the autograd graph, so ``output`` must have been computed with gradients on, from an
     input that requires them. Operations on the same chain cannot run at the same time however many
-    processors there are; operations on different chains can.
+    processors there are; operations on different chains can. The count is of autograd's nodes
+    (views such as a transpose and the input's own node included; a sum inside one kernel is one
+    node), so its exact value depends on how PyTorch splits an operation: compare how it grows.
     """
     if not isinstance(output, torch.Tensor):
         raise TypeError(f"output must be a torch.Tensor, got {type(output).__name__}")
