@@ -57,7 +57,7 @@ def data_path(name: str) -> Path:
     if name not in _FILES:
         raise ValueError(f"name must be one of {sorted(_FILES)}, got {name!r}")
     filename, expected = _FILES[name]
-    path = gensim_data_dir() / filename
+    path = _gensim_data_dir() / filename
     if not path.is_file():
         raise FileNotFoundError(
             f"corpus file {filename!r} is missing from gensim's test data ({path}); "
@@ -121,7 +121,7 @@ def _clean_wiki(markup: str) -> list[str]:
     return paragraphs
 
 
-def wiki_documents() -> list[tuple[str, str, list[str]]]:
+def _wiki_documents() -> list[tuple[str, str, list[str]]]:
     from gensim.corpora.wikicorpus import extract_pages
 
     docs = []
@@ -135,7 +135,7 @@ def wiki_documents() -> list[tuple[str, str, list[str]]]:
     return docs
 
 
-def news_documents() -> list[tuple[str, str, list[str]]]:
+def _news_documents() -> list[tuple[str, str, list[str]]]:
     lines = data_path("news").read_text(encoding="utf-8").splitlines()
     docs = []
     for number, line in enumerate(lines):
@@ -145,7 +145,7 @@ def news_documents() -> list[tuple[str, str, list[str]]]:
     return docs
 
 
-def gensim_data_dir() -> Path:
+def _gensim_data_dir() -> Path:
     """gensim's bundled test-data folder, found without importing gensim."""
     spec = importlib.util.find_spec("gensim")
     if spec is None or not spec.submodule_search_locations:
@@ -153,19 +153,19 @@ def gensim_data_dir() -> Path:
     return Path(spec.submodule_search_locations[0]) / "test" / "test_data"
 
 
-READERS = {"wiki": "wiki_documents", "news": "news_documents"}
+_READERS = {"wiki": "_wiki_documents", "news": "_news_documents"}
 
 
-def main(argv: list[str]) -> int:
+def _main(argv: list[str]) -> int:
     """Print the documents of the named sources (``wiki``, ``news``) as a JSON list of [source, title, sentences]."""
-    unknown = [name for name in argv if name not in READERS]
+    unknown = [name for name in argv if name not in _READERS]
     if not argv or unknown:
-        print(f"sources must be among {sorted(READERS)}, got {argv!r}", file=sys.stderr)
+        print(f"sources must be among {sorted(_READERS)}, got {argv!r}", file=sys.stderr)
         return 2
-    documents = [doc for name in argv for doc in globals()[READERS[name]]()]
+    documents = [doc for name in argv for doc in globals()[_READERS[name]]()]
     sys.stdout.write(json.dumps(documents, ensure_ascii=True))
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(_main(sys.argv[1:]))

@@ -1,13 +1,8 @@
 """lessons_lib.data.corpus: the default corpus, its document-level split, sentences, statistics."""
 
-import json
-import subprocess
-import sys
-
 import pytest
 
 import lessons_lib.data.corpus as corpus_module
-from lessons_lib.data import bundled_text
 from lessons_lib.data.corpus import (
     MIN_DOCUMENTS,
     SOURCES,
@@ -155,20 +150,3 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match="name"):
         load_corpus().split("dev")
 
-
-def test_loading_the_corpus_keeps_gensim_out_of_the_caller():
-    # gensim with SciPy is about 70 MB; the documents are read in a child process instead.
-    code = ("import sys; from lessons_lib.data import load_corpus; import lessons_lib.tasks; "
-            "corpus = load_corpus(); assert len(corpus.train) > 300; print(sorted(m for m in sys.modules "
-            "if m.split('.')[0] in ('gensim', 'scipy')))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "[]"
-
-
-def test_bundled_text_script_names_a_bad_source(capsys):
-    assert bundled_text.main(["poems"]) == 2
-    assert "sources must be among ['news', 'wiki'], got ['poems']" in capsys.readouterr().err
-    assert bundled_text.main([]) == 2
-    assert bundled_text.main(["news"]) == 0
-    documents = json.loads(capsys.readouterr().out)
-    assert documents[0][0] == "news" and all(len(sentences) >= 2 for _, _, sentences in documents)
