@@ -13,6 +13,7 @@ from lessons_lib.models.bert import (
 from lessons_lib.models.elmo import ElmoBiLM, ElmoConfig, ElmoOutput
 from lessons_lib.models.gpt import (
     GPT,
+    DecoderConfig,
     GPTConfig,
     GPTForClassification,
     GPTForMultipleChoice,
@@ -32,7 +33,7 @@ from lessons_lib.models.huggingface import (
 )
 from lessons_lib.models.tiny_lm import TinyLM, TinyLMConfig
 
-__all__ = ["GPT", "GPT2", "check_decoder_config", "BertConfig", "BertEmbeddings", "BertForPreTraining", "BertForSequenceClassification",
+__all__ = ["GPT", "GPT2", "DecoderConfig", "check_decoder_config", "BertConfig", "BertEmbeddings", "BertForPreTraining", "BertForSequenceClassification",
            "BertModel", "BertOutput", "BertPreTrainingHeads", "ElmoBiLM", "ElmoConfig", "ElmoOutput",
            "GPT2Config", "GPTConfig", "GPTForClassification", "GPTForMultipleChoice", "GPTModel", "GPTOutput",
            "PreTrainingOutput", "TaskOutput", "TinyLM", "TinyLMConfig", "bert_names", "gpt2_names", "gpt_names",

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 import torch
 from torch import Tensor, nn
@@ -42,28 +42,38 @@ def check_decoder_config(config) -> None:
 
 
 @dataclass
-class GPTConfig:
-    """Every size of a GPT model in one place."""
+class DecoderConfig:
+    """What GPT's and GPT-2's configs share; each subclass sets the vocabulary, the context, and where
+    LayerNorm goes (``norm_first``: after each sub-block in GPT, before it in GPT-2)."""
 
-    vocab_size: int = 40478  # number of tokens (the paper's BPE vocabulary)
-    max_len: int = 512  # context: the longest input, one learned position vector each
+    vocab_size: int  # number of tokens
+    max_len: int  # context: the longest input, one learned position vector each
     hidden_size: int = 768  # width of every token vector (H)
     num_layers: int = 12  # decoder blocks stacked (L)
     num_heads: int = 12  # attention heads per block (A); hidden_size must divide evenly
     intermediate_size: int = 3072  # width inside the feed-forward network (4 H)
     dropout: float = 0.1  # dropout on the embeddings and on each sub-block's output
     attention_dropout: float = 0.1  # dropout on the attention weights
-    activation: str = "gelu_tanh"  # GPT's GELU is the tanh approximation
+    activation: str = "gelu_tanh"  # GPT's and GPT-2's GELU is the tanh approximation
     layer_norm_eps: float = 1e-5  # LayerNorm's epsilon
-    init_std: float = 0.02  # std of the normal initial weights of the linear layers (embeddings: 0.02)
+    init_std: float = 0.02  # std of the normal initial weights (embeddings: 0.02)
+    norm_first: ClassVar[bool] = False
 
     def __post_init__(self):
         check_decoder_config(self)
 
     def block_config(self) -> BlockConfig:
-        """Each decoder block: post-LayerNorm, as BERT's (the look-ahead mask comes with the input)."""
+        """Each decoder block (the look-ahead mask is set by the model)."""
         return BlockConfig(self.hidden_size, self.num_heads, self.intermediate_size, self.dropout,
-                           self.attention_dropout, self.activation, self.layer_norm_eps, norm_first=False)
+                           self.attention_dropout, self.activation, self.layer_norm_eps, norm_first=self.norm_first)
+
+
+@dataclass
+class GPTConfig(DecoderConfig):
+    """Every size of a GPT model in one place: post-LayerNorm blocks, as BERT's."""
+
+    vocab_size: int = 40478  # number of tokens (the paper's BPE vocabulary)
+    max_len: int = 512  # context: the longest input, one learned position vector each
 
     @classmethod
     def gpt1(cls) -> GPTConfig:

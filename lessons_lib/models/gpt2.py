@@ -16,13 +16,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import torch
 from torch import Tensor, nn
 
 from lessons_lib.layers.attention import KVCache
-from lessons_lib.layers.transformer import BlockConfig, TransformerBlock
-from lessons_lib.models.gpt import check_decoder_config
+from lessons_lib.layers.transformer import TransformerBlock
+from lessons_lib.models.gpt import DecoderConfig
 from lessons_lib.models.huggingface import gpt2_names, init_normal, load_mapped, read_huggingface
 
 # Hugging Face's names for the tanh approximation of GELU, which every GPT-2 checkpoint uses.
@@ -31,28 +32,13 @@ _HF_ACTIVATIONS = {"gelu_new": "gelu_tanh", "gelu_pytorch_tanh": "gelu_tanh", "g
 
 
 @dataclass
-class GPT2Config:
-    """Every size of a GPT-2 model in one place (defaults: the 124M "small" model)."""
+class GPT2Config(DecoderConfig):
+    """Every size of a GPT-2 model in one place (defaults: the 124M "small" model): GPT's config with
+    pre-LayerNorm blocks; the residual projections start at init_std / sqrt(2 L)."""
 
     vocab_size: int = 50257  # number of tokens (byte-level BPE: 256 bytes + 50,000 merges + <|endoftext|>)
     max_len: int = 1024  # context: the longest input, one learned position vector each
-    hidden_size: int = 768  # width of every token vector (H)
-    num_layers: int = 12  # decoder blocks stacked (L)
-    num_heads: int = 12  # attention heads per block (A); hidden_size must divide evenly
-    intermediate_size: int = 3072  # width inside the feed-forward network (4 H)
-    dropout: float = 0.1  # dropout on the embeddings and on each sub-block's output
-    attention_dropout: float = 0.1  # dropout on the attention weights
-    activation: str = "gelu_tanh"  # GPT-2's GELU is the tanh approximation
-    layer_norm_eps: float = 1e-5  # LayerNorm's epsilon
-    init_std: float = 0.02  # std of the normal initial weights (residual projections: / sqrt(2 L))
-
-    def __post_init__(self):
-        check_decoder_config(self)
-
-    def block_config(self) -> BlockConfig:
-        """Each decoder block: pre-LayerNorm (the look-ahead mask is set by the model)."""
-        return BlockConfig(self.hidden_size, self.num_heads, self.intermediate_size, self.dropout,
-                           self.attention_dropout, self.activation, self.layer_norm_eps, norm_first=True)
+    norm_first: ClassVar[bool] = True
 
     @classmethod
     def small(cls) -> GPT2Config:

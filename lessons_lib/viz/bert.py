@@ -11,6 +11,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
+from lessons_lib.viz.plots import token_grids
+
 _EMBED, _ENCODER, _HEAD, _TEXT = "#ffe699", "#bdd7ee", "#c5e0b4", "#eeeeee"
 _SEGMENT_COLOURS = ("#f8cbad", "#d9d2e9")  # segment A, segment B
 
@@ -109,20 +111,8 @@ def plot_embedding_parts(parts: Mapping[str, torch.Tensor], tokens: Sequence[str
 
 def plot_masks(masks: Mapping[str, torch.Tensor], tokens: Sequence[str]) -> Figure:
     """Boolean (T, T) masks side by side: row = query, column = key, dark = may attend."""
-    if not masks:
-        raise ValueError("masks must hold at least one (T, T) mask")
-    fig, axes = plt.subplots(1, len(masks), figsize=(3.6 * len(masks), 3.9))
-    axes = np.atleast_1d(axes)
-    for ax, (name, mask) in zip(axes, masks.items(), strict=True):
-        grid = np.asarray(torch.as_tensor(mask).float())
-        if grid.shape != (len(tokens), len(tokens)):
-            raise ValueError(f"masks[{name!r}] must be ({len(tokens)}, {len(tokens)}), got {grid.shape}")
-        ax.imshow(grid, cmap="Blues", vmin=0, vmax=1)
-        ax.set_xticks(range(len(tokens)), tokens, rotation=90, fontsize=8)
-        ax.set_yticks(range(len(tokens)), tokens, fontsize=8)
-        ax.set(title=f"{name}: {int(grid.sum())} of {grid.size}", xlabel="key (looked at)", ylabel="query (looking)")
-    fig.tight_layout()
-    return fig
+    return token_grids(masks, tokens, argument="masks", cmap="Blues", vmax=1, xlabel="key (looked at)",
+                       ylabel="query (looking)")
 
 
 def plot_attention_heads(weights: torch.Tensor, tokens: Sequence[str], heads: Sequence[int], *,

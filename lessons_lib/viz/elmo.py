@@ -11,6 +11,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
+from lessons_lib.viz.plots import token_grids
+
 _FORWARD, _BACKWARD, _TOKEN = "#c5e0b4", "#bdd7ee", "#ffe699"
 
 
@@ -63,20 +65,8 @@ def plot_elmo_architecture(words: Sequence[str] = ("the", "cat", "sat", "down"),
 
 def plot_direction_sensitivity(maps: Mapping[str, torch.Tensor], words: Sequence[str]) -> Figure:
     """One grid per half: cell (i, j) dark when output i moved after word j was changed."""
-    if not maps:
-        raise ValueError("maps must hold at least one (T, T) map")
-    fig, axes = plt.subplots(1, len(maps), figsize=(3.6 * len(maps), 3.6))
-    axes = np.atleast_1d(axes)
-    for ax, (name, matrix) in zip(axes, maps.items(), strict=True):
-        grid = np.asarray(torch.as_tensor(matrix).float())
-        if grid.shape != (len(words), len(words)):
-            raise ValueError(f"maps[{name!r}] must be ({len(words)}, {len(words)}), got {grid.shape}")
-        ax.imshow(grid, cmap="Greys", vmin=0, vmax=1.4)
-        ax.set_xticks(range(len(words)), words, rotation=90, fontsize=8)
-        ax.set_yticks(range(len(words)), words, fontsize=8)
-        ax.set(xlabel="word changed (j)", ylabel="output (i)", title=f"{name}: {int(grid.sum())} of {grid.size} move")
-    fig.tight_layout()
-    return fig
+    return token_grids(maps, words, argument="maps", cmap="Greys", vmax=1.4, xlabel="word changed (j)",
+                       ylabel="output (i)", counted="move")
 
 
 def _project(vectors: torch.Tensor) -> np.ndarray:

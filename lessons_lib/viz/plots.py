@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from lessons_lib.training.loop import TrainHistory
 
@@ -130,6 +131,27 @@ def plot_attention(
             ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7, color="w")
     ax.set(title=title, xlabel="key", ylabel="query")
     return ax
+
+
+def token_grids(grids: Mapping[str, torch.Tensor], tokens: Sequence[str], *, argument: str, cmap: str,
+                vmax: float, xlabel: str, ylabel: str, counted: str = "") -> Figure:
+    """(T, T) 0/1 grids side by side, tokens on both axes; each title counts the grid's ones.
+
+    ``argument`` names the caller's argument in errors; ``counted`` ends each title (e.g. "move")."""
+    if not grids:
+        raise ValueError(f"{argument} must hold at least one (T, T) grid")
+    fig, axes = plt.subplots(1, len(grids), figsize=(3.6 * len(grids), 3.9))
+    axes = np.atleast_1d(axes)
+    for ax, (name, grid) in zip(axes, grids.items(), strict=True):
+        grid = np.asarray(torch.as_tensor(grid).float())
+        if grid.shape != (len(tokens), len(tokens)):
+            raise ValueError(f"{argument}[{name!r}] must be ({len(tokens)}, {len(tokens)}), got {grid.shape}")
+        ax.imshow(grid, cmap=cmap, vmin=0, vmax=vmax)
+        ax.set_xticks(range(len(tokens)), tokens, rotation=90, fontsize=8)
+        ax.set_yticks(range(len(tokens)), tokens, fontsize=8)
+        ax.set(title=f"{name}: {int(grid.sum())} of {grid.size} {counted}".rstrip(), xlabel=xlabel, ylabel=ylabel)
+    fig.tight_layout()
+    return fig
 
 
 def _label_axes(ax: Axes, matrix: np.ndarray, tokens, key_tokens) -> None:
