@@ -1,10 +1,10 @@
 """Check-yourself exercises: ``check("name", answer)`` prints a verdict, ``solution("name")`` the answer.
 
 The machinery is in ``core``; each notebook group's checkers are in their own module (``bert``,
-``pretraining``, ``elmo``, ``gpt``), imported here so that every exercise is registered.
+``pretraining``, ``elmo``, ``gpt``, ``comparison``), imported here so that every exercise is registered.
 """
 
-from lessons_lib.exercises import bert, elmo, gpt, pretraining  # noqa: F401  (registers the checkers)
+from lessons_lib.exercises import bert, comparison, elmo, gpt, pretraining  # noqa: F401  (registers the checkers)
 from lessons_lib.exercises.core import check, code_exercise, exercise, solution
 
 __all__ = ["check", "code_exercise", "exercise", "solution"]

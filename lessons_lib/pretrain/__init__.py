@@ -1,6 +1,7 @@
 """Pre-train the shipped checkpoints: ``python -m lessons_lib.pretrain MODEL [--steps N] [--out DIR] [--resume]``.
 
-Each model has a module here (``bert``, ``elmo``, ``gpt``, ``gpt2``; the last two share ``language_model``) with its own options and its run. Every run is
+Each model has a module here (``bert``, ``elmo``, ``gpt``, ``gpt2``; the last two share ``language_model``) with its own options and its run;
+``compare`` trains the ELMo and BERT that notebook 07 matches to the shipped GPT. Every run is
 deterministic (seeded data order, masks and dropout) and resumable: every ``--save-every`` steps it
 writes its full state under ``OUT.partial/resume/``, and ``--resume`` continues from there to the
 same final weights as an uninterrupted run. The finished checkpoint replaces ``OUT`` in one step.
@@ -13,9 +14,9 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-from lessons_lib.pretrain import bert, elmo, gpt, gpt2
+from lessons_lib.pretrain import bert, compare, elmo, gpt, gpt2
 
-MODELS: dict[str, ModuleType] = {"bert": bert, "elmo": elmo, "gpt": gpt, "gpt2": gpt2}
+MODELS: dict[str, ModuleType] = {"bert": bert, "elmo": elmo, "gpt": gpt, "gpt2": gpt2, "compare": compare}
 
 
 def _parse(argv: list[str]) -> tuple[argparse.Namespace, ModuleType]:
@@ -43,7 +44,7 @@ def _parse(argv: list[str]) -> tuple[argparse.Namespace, ModuleType]:
     args = parser.parse_args(argv)
     sub = args._parser
     del args._parser
-    if args.steps < 2 or args.save_every < 1:
+    if (args.steps is not None and args.steps < 2) or args.save_every < 1:
         sub.error("--steps must be >= 2 and --save-every >= 1")
     # NotNext pairs and held-out scores need two documents at least.
     for option, least in (("threads", 1), ("documents", 2), ("eval_documents", 2)):

@@ -1,4 +1,5 @@
-"""Tasks a pre-trained model is used for: classification, next-sentence scoring, fill-mask, word vectors, senses."""
+"""Tasks a pre-trained model is used for: classification, next-sentence scoring, fill-mask, word vectors, senses;
+and the measurements that compare ELMo, GPT and BERT."""
 
 from lessons_lib.tasks.classification import (
     accuracy,
@@ -6,6 +7,18 @@ from lessons_lib.tasks.classification import (
     fine_tune,
     majority_baseline,
     predict,
+)
+from lessons_lib.tasks.comparison import (
+    MODEL_KINDS,
+    bert_encode,
+    context_curve,
+    continue_greedy,
+    model_kind,
+    next_word_logits,
+    next_word_scores,
+    non_embedding_parameters,
+    output_sensitivity,
+    reach,
 )
 from lessons_lib.tasks.feature_classifier import (
     MixClassifier,
@@ -55,9 +68,20 @@ from lessons_lib.tasks.representations import (
     word_position,
     word_vectors_by_layer,
 )
+from lessons_lib.tasks.understanding import (
+    NLU_TASKS,
+    NluTask,
+    elmo_features,
+    elmo_pair_features,
+    nlu_accuracies,
+    nlu_task,
+)
 from lessons_lib.tasks.word2vec import train_word2vec, word2vec_average, word2vec_vector
 
-__all__ = ["CANDIDATE_KINDS", "TASK_TOKENS", "ContextBank", "MixClassifier", "accuracy", "add_task_tokens",
+__all__ = ["MODEL_KINDS", "NLU_TASKS", "NluTask", "bert_encode", "context_curve", "continue_greedy", "elmo_features",
+           "elmo_pair_features", "model_kind", "next_word_logits", "next_word_scores", "nlu_accuracies", "nlu_task",
+           "non_embedding_parameters", "output_sensitivity", "reach",
+           "CANDIDATE_KINDS", "TASK_TOKENS", "ContextBank", "MixClassifier", "accuracy", "add_task_tokens",
            "bag_of_words_baseline", "classification_input", "collate_task_inputs", "fine_tune_gpt",
            "multiple_choice_inputs", "next_sentence_choices", "pair_input", "similarity_inputs", "task_batches",
            "task_lm_loss", "task_loss", "task_predictions", "task_token_id", "with_task_tokens",

@@ -112,6 +112,19 @@ CASES = {
     "gpt2-cache-mib": lambda: (dict(config=GPT2Config.medium(), tokens=1024), 192, 96),
     # Without the cache: 16 + 17 + ... + 215 = 23,100 positions; with it: 16, then 199 single tokens.
     "gpt2-positions-read": lambda: (dict(prompt=16, new=200), (23100, 215), (23100, 216)),
+    # Perplexities as a notebook prints them: GPT's is lowest; BERT's is highest.
+    "compare-best-next-word": lambda: (dict(scores={"ELMo": {"perplexity": 240.0}, "GPT": {"perplexity": 170.0},
+                                                    "BERT": {"perplexity": 9000.0}}), "GPT", "BERT"),
+    # 20 windows of 32 tokens, targets at positions 1..31: 20 x 31 queries; not one per window.
+    "compare-bert-queries": lambda: (dict(windows=20, length=32, first=1), 620, 20),
+    # 6 tokens read left to right: 6 + 5 + 4 + 3 + 2 + 1 = 21 pairs; both ways would be 36.
+    "compare-moved-outputs": lambda: (dict(kind="GPT", length=6), 21, 36),
+    # [CLS] context [MASK] [SEP], by hand; one with a [SEP] before the [MASK] is not it.
+    "compare-bert-query": lambda: (dict(), lambda ids, cls, sep, mask: [cls] + list(ids) + [mask, sep],
+                                   lambda ids, cls, sep, mask: [cls] + list(ids) + [sep, mask, sep]),
+    # Losses at 1 and 63 tokens of context: GPT falls 0.8 nats, ELMo 0.25, BERT 0.1.
+    "compare-most-context-gain": lambda: (dict(curves={"ELMo": [5.9, 5.65], "GPT": [5.8, 5.0], "BERT": [8.0, 7.9]}),
+                                          "GPT", "ELMo"),
 }
 
 

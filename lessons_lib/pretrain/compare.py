@@ -1,0 +1,206 @@
+"""``python -m lessons_lib.pretrain compare``: ELMo and BERT matched to the shipped GPT, for notebook 07.
+
+The shipped tiny GPT has 793,088 parameters outside its word and position tables and read
+2,000 x 32 x 64 = 4,096,000 training tokens. This command trains the two others to match, on the
+same training documents and the same 6,000-token WordPiece vocabulary:
+
+* **ELMo**: LSTM memory 312 wide (809,376 parameters outside its softmax), windows of 64
+  tokens, 2,000 steps of 32 windows: the same 4,096,000 tokens;
+* **BERT**: the tiny BERT (826,882 outside its tables), 2,174 steps of 32 sentence pairs of at
+  most 64 tokens. The pairs average 1,884 real tokens a step, so 2,174 steps read 4.1 million
+  tokens (the exact count is recorded); no dropout, as GPT's run.
+
+The two runs go side by side, one thread each, as child processes (``python -m
+lessons_lib.pretrain elmo|bert ...``), so each checkpoint's metadata holds the command that made
+it. Then each gets its held-out loss on its own objective and its training-token count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from lessons_lib.checks import check_type
+from lessons_lib.data.corpus import load_corpus
+from lessons_lib.objectives.masking import IGNORE_INDEX, MaskingRule
+from lessons_lib.tasks.comparison import non_embedding_parameters
+from lessons_lib.tokenizers.wordpiece import WordPieceTokenizer
+from lessons_lib.training.bert_pretraining import PretrainingStream, encode_documents, make_batch
+from lessons_lib.training.checkpoints import (
+    SHIPPED,
+    SHIPPED_GPT,
+    load_pretrained_bert,
+    load_pretrained_elmo,
+    load_pretrained_gpt,
+)
+
+# Each child's options beside the defaults it shares with the shipped GPT (batch 32, seed 0, lr per model).
+CHILDREN = {"ELMo": ("elmo", "--window", "64", "--cell-size", "312", "--steps", "2000"),
+            "BERT": ("bert", "--steps", "2174", "--batch-size", "32", "--dropout", "0.0")}
+CHECKPOINTS = {"ELMo": "compare-elmo", "BERT": "compare-bert"}  # folders under --out; GPT is the shipped one
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The trio's options (the common ones are added by ``lessons_lib.pretrain``)."""
+    # The matched sizes are fixed (see above); these two only shrink a smoke run.
+    parser.add_argument("--steps", type=int, default=None, help="both runs this many steps (smoke runs only)")
+    parser.add_argument("--batch-size", type=int, default=None, help="both runs this batch size (smoke runs only)")
+    parser.set_defaults(out=Path("runs"))
+
+
+def check_arguments(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    """The matched sizes are fixed: only where to write, threads and the smoke options may change."""
+    if args.resume:
+        parser.error("--resume: rerun the two child commands (in each checkpoint's metadata) with --resume")
+    if args.seed != 0 or args.stop_at is not None:
+        parser.error("--seed and --stop-at do not apply: the trio matches the shipped GPT's seed 0 run")
+
+
+def _child(name: str, args: argparse.Namespace) -> list[str]:
+    command = [sys.executable, "-m", "lessons_lib.pretrain", *CHILDREN[name], "--threads", "1",
+               "--save-every", str(args.save_every), "--out", str(args.out / CHECKPOINTS[name])]
+    for flag, value in (("--steps", args.steps), ("--batch-size", args.batch_size), ("--documents", args.documents),
+                        ("--eval-documents", args.eval_documents)):
+        if value is not None:
+            command += [flag, str(value)]
+    if args.overwrite:
+        command.append("--overwrite")
+    if args.no_progress:
+        command.append("--no-progress")
+    return command
+
+
+@torch.no_grad()
+def bert_heldout_loss(directory: str | Path, *, documents: int | None = None, seed: int = 1234) -> float:
+    """BERT's own objective on the validation documents: MLM cross-entropy (nats) at the selected positions."""
+    model, tokenizer, _ = load_pretrained_bert(directory)
+    corpus = load_corpus()
+    examples = encode_documents(corpus.valid[:documents] if documents else corpus.valid, tokenizer, max_len=64,
+                                seed=seed)
+    generator = torch.Generator().manual_seed(seed)
+    total, count = 0.0, 0
+    model.eval()
+    for start in range(0, len(examples), 128):
+        batch = make_batch(examples[start : start + 128], tokenizer, MaskingRule(), generator)
+        selected = batch["mlm_labels"] != IGNORE_INDEX
+        logits = model(batch["input_ids"], batch["token_type_ids"], batch["attention_mask"],
+                       mlm_positions=selected).mlm_logits
+        total += float(F.cross_entropy(logits, batch["mlm_labels"][selected], reduction="sum"))
+        count += int(selected.sum())
+    return total / count
+
+
+def bert_training_tokens(directory: str | Path, *, documents: int | None = None) -> int:
+    """The real (non-padding) tokens in every batch a BERT run trained on, counted by replaying its stream."""
+    _, tokenizer, metadata = load_pretrained_bert(directory)
+    corpus = load_corpus()
+    stream = PretrainingStream(corpus.train[:documents] if documents else corpus.train, tokenizer,
+                               batch_size=metadata["batch_size"], max_len=metadata["max_len"], seed=metadata["seed"])
+    total = 0
+    for step in range(metadata["steps"]):
+        epoch, index = divmod(step, stream.steps_per_epoch)
+        chunk = stream._epoch(epoch)[index * stream.batch_size : (index + 1) * stream.batch_size]
+        total += sum(len(example.encoding.input_ids) for example in chunk)
+    return total
+
+
+def load_trio(out: str | Path = SHIPPED, *, gpt: str | Path = SHIPPED_GPT) -> tuple[dict[str, nn.Module], WordPieceTokenizer]:
+    """The matched ELMo, GPT and BERT (by name, in that order) and the vocabulary they share.
+
+    By default the shipped ones: ``lessons_lib/checkpoints/compare-elmo``, ``gpt-tiny`` and ``compare-bert``.
+    """
+    check_type("out", out, (str, Path))
+    elmo, tokenizer, _ = load_pretrained_elmo(Path(out) / CHECKPOINTS["ELMo"])
+    gpt_model, gpt_tokenizer, _ = load_pretrained_gpt(gpt)
+    bert, bert_tokenizer, _ = load_pretrained_bert(Path(out) / CHECKPOINTS["BERT"])
+    if not tokenizer.vocab == gpt_tokenizer.vocab == bert_tokenizer.vocab:
+        raise ValueError(f"the checkpoints in {out} and {gpt} do not share one vocabulary")
+    return {"ELMo": elmo, "GPT": gpt_model, "BERT": bert}, tokenizer
+
+
+def trio_rows(out: str | Path = SHIPPED, *, gpt: str | Path = SHIPPED_GPT) -> list[dict]:
+    """One row per model of the matched trio: parameters, training tokens and time, held-out loss of its own objective
+    (and the checkpoint's whole ``metadata``).
+
+    Read from the checkpoints' metadata (the ELMo and BERT of ``out``, the GPT of ``gpt``); the
+    non-embedding parameters are counted on the loaded models.
+    """
+    check_type("out", out, (str, Path))
+    out = Path(out)
+    rows = []
+    for name, loader, directory in (("ELMo", load_pretrained_elmo, out / CHECKPOINTS["ELMo"]),
+                                    ("GPT", load_pretrained_gpt, Path(gpt)),
+                                    ("BERT", load_pretrained_bert, out / CHECKPOINTS["BERT"])):
+        model, _, metadata = loader(directory)
+        if name == "ELMo":
+            loss = (math.log(metadata["heldout_forward_perplexity"]) + math.log(metadata["heldout_backward_perplexity"])) / 2
+            objective = "forward + backward LM, mean"
+        elif name == "GPT":
+            loss, objective = math.log(metadata["heldout_perplexity"]), "next token"
+        else:
+            loss, objective = metadata["heldout_mlm_loss"], "masked LM (selected positions)"
+        rows.append({"model": name, "non_embedding_parameters": non_embedding_parameters(model),
+                     "parameters": metadata["parameters"],
+                     # GPT's shipped run reads whole windows: steps x batch x window tokens.
+                     "trained_tokens": metadata.get("trained_tokens",
+                                                    metadata["steps"] * metadata["batch_size"] * metadata.get("window", 0)),
+                     "steps": metadata["steps"], "wall_time_seconds": metadata["wall_time_seconds"],
+                     "cpu_time_seconds": metadata.get("cpu_time_seconds"), "objective": objective,
+                     "heldout_loss": round(loss, 3), "command": metadata["command"], "metadata": metadata})
+    return rows
+
+
+def finish_trio(out: str | Path, reproduce_with: str, *, documents: int | None = None,
+                eval_documents: int | None = None) -> list[dict]:
+    """Add to the metadata of ``out``'s ELMo and BERT the tokens they trained on (and BERT's held-out MLM
+    loss, which its own run does not compute) and the command that makes the trio; the trio's rows."""
+    check_type("reproduce_with", reproduce_with, str)
+    for name, directory in CHECKPOINTS.items():
+        path = Path(out) / directory / "metadata.json"
+        metadata = json.loads(path.read_text())
+        if name == "BERT":
+            metadata["heldout_mlm_loss"] = round(bert_heldout_loss(path.parent, documents=eval_documents), 4)
+            metadata["trained_tokens"] = bert_training_tokens(path.parent, documents=documents)
+        else:
+            metadata["trained_tokens"] = metadata["steps"] * metadata["batch_size"] * metadata["window"]
+        metadata["reproduce_with"] = reproduce_with
+        path.write_text(json.dumps(metadata, indent=2) + "\n")
+    return trio_rows(out)
+
+
+def run(args: argparse.Namespace, argv: list[str] | None = None) -> dict:
+    """Train ELMo and BERT side by side, then complete their metadata; the trio's rows."""
+    start = time.perf_counter()
+    args.out.mkdir(parents=True, exist_ok=True)
+    commands = [_child(name, args) for name in CHILDREN]
+    children = [subprocess.Popen(command) for command in commands]
+    for command, child in zip(commands, children, strict=True):
+        if child.wait() != 0:
+            raise ValueError(f"{shlex.join(command[1:])} failed with exit status {child.returncode}")
+    rows = finish_trio(args.out, "python -m lessons_lib.pretrain " + shlex.join(argv if argv is not None else ["compare"]),
+                       documents=args.documents, eval_documents=args.eval_documents)
+    return {"table": trio_table(rows), "wall_time_seconds": round(time.perf_counter() - start, 1)}
+
+
+def trio_table(rows: list[dict]) -> str:
+    """``trio_rows`` as aligned text, one line per model."""
+    lines = [f"{'model':<6}{'context params':>16}{'trained tokens':>16}{'wall s':>8}{'CPU s':>8}  held-out loss (own objective)"]
+    for row in rows:
+        cpu = "-" if row["cpu_time_seconds"] is None else f"{row['cpu_time_seconds']:.0f}"
+        lines.append(f"{row['model']:<6}{row['non_embedding_parameters']:>16,}{row['trained_tokens']:>16,}"
+                     f"{row['wall_time_seconds']:>8.0f}{cpu:>8}  "
+                     f"{row['heldout_loss']:.3f} nats, {row['objective']}")
+    return "\n".join(lines)
+
+
+SUMMARY = ("table", "wall_time_seconds")

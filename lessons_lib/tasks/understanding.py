@@ -1,0 +1,211 @@
+"""ELMo, GPT and BERT on the same understanding tasks, each used the way it is meant to be: notebook 07.
+
+**ELMo** stays frozen: its layers, averaged over each sentence, feed a learned scalar mix and one
+linear layer (for a pair: both sentences' vectors, their product and their difference). **GPT**
+is fine-tuned through its ``[extract]`` token (``[start] A [delim] B [extract]``), **BERT**
+through its final ``[CLS]`` vector, with the same budget and the same schedule.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from lessons_lib.checks import check_choice, check_int, check_number, check_type
+from lessons_lib.data.corpus import Corpus
+from lessons_lib.data.encoding import collate_pairs, truncate_pair
+from lessons_lib.data.labelled import source_labelled_sentences
+from lessons_lib.models.bert import BertForSequenceClassification
+from lessons_lib.models.elmo import ElmoBiLM
+from lessons_lib.models.gpt import GPTForClassification
+from lessons_lib.objectives.nsp import make_nsp_pairs
+from lessons_lib.tasks.classification import accuracy, bag_of_words_baseline, majority_baseline
+from lessons_lib.tasks.comparison import bert_encode, model_kind
+from lessons_lib.tasks.feature_classifier import mix_classifier_accuracy, train_mix_classifier
+from lessons_lib.tasks.gpt_finetuning import (
+    add_task_tokens,
+    classification_input,
+    fine_tune_gpt,
+    pair_input,
+    task_batches,
+    task_predictions,
+    with_task_tokens,
+)
+from lessons_lib.tasks.representations import sentence_layers
+from lessons_lib.tokenizers.wordpiece import WordPieceTokenizer
+from lessons_lib.training.loop import seed_everything, train_loop, warmup_linear_schedule
+
+NLU_TASKS = ("source", "next-sentence")  # one sentence -> Wikipedia or news; a pair -> does B follow A?
+
+
+
+
+def elmo_features(model: ElmoBiLM, tokenizer: WordPieceTokenizer, texts: Sequence[str]) -> Tensor:
+    """(N, L + 1, 2P): each text's ELMo layers averaged over its tokens (frozen: no gradient)."""
+    return torch.stack([layers.mean(1) for _, layers in sentence_layers(model, tokenizer, list(texts))])
+
+
+def elmo_pair_features(model: ElmoBiLM, tokenizer: WordPieceTokenizer, firsts: Sequence[str],
+                       seconds: Sequence[str]) -> Tensor:
+    """(N, L + 1, 8P): per layer ``[a; b; a * b; |a - b|]`` of the two sentences' averaged vectors.
+
+    ELMo reads each sentence on its own; the products and differences let a linear layer compare them.
+    """
+    if len(firsts) != len(seconds):
+        raise ValueError(f"firsts ({len(firsts)}) and seconds ({len(seconds)}) must be equally long")
+    a, b = elmo_features(model, tokenizer, firsts), elmo_features(model, tokenizer, seconds)
+    return torch.cat([a, b, a * b, (a - b).abs()], dim=-1)
+
+
+def _bert_batches(tokenizer: WordPieceTokenizer, examples: Sequence[tuple], labels: Sequence[int], *,
+                  batch_size: int, epochs: int, seed: int | None, max_len: int) -> list[dict[str, Tensor]]:
+    """Batches of ``[CLS] A [SEP]`` or ``[CLS] A [SEP] B [SEP]`` with labels, reshuffled every epoch
+    (``seed=None``: in order, once)."""
+    encoded = []
+    for example in examples:
+        ids = [tokenizer.encode(text) for text in example]
+        if len(ids) == 1:
+            encoded.append(bert_encode(tokenizer, ids[0][: max_len - 2]))
+        else:
+            encoded.append(bert_encode(tokenizer, *truncate_pair(ids[0], ids[1], max_len - 3)))
+    rng, order, batches = random.Random(seed), list(range(len(examples))), []
+    for _ in range(epochs):
+        if seed is not None:
+            rng.shuffle(order)
+        for start in range(0, len(order), batch_size):
+            chunk = order[start : start + batch_size]
+            batch = collate_pairs([encoded[i] for i in chunk], pad_id=tokenizer.pad_id)
+            batch["labels"] = torch.tensor([labels[i] for i in chunk])
+            batches.append(batch)
+    return batches
+
+
+def _fine_tune_bert(classifier: BertForSequenceClassification, batches: list[dict[str, Tensor]], *, lr: float,
+                    seed: int) -> None:
+    """AdamW, a tenth of the steps warming up, then linear decay: the same schedule as ``fine_tune_gpt``."""
+    torch.manual_seed(seed)
+    optimizer = torch.optim.AdamW(classifier.parameters(), lr=lr, weight_decay=0.01)
+    scheduler = warmup_linear_schedule(optimizer, min(max(1, len(batches) // 10), len(batches) - 1), len(batches))
+
+    def loss_fn(model, batch):
+        return F.cross_entropy(model(batch["input_ids"], batch["token_type_ids"], batch["attention_mask"]),
+                               batch["labels"])
+
+    train_loop(classifier, optimizer, batches, loss_fn, steps=len(batches), scheduler=scheduler, show_progress=False)
+
+
+@torch.no_grad()
+def _bert_predictions(classifier: BertForSequenceClassification, batches: list[dict[str, Tensor]]) -> Tensor:
+    classifier.eval()
+    return torch.cat([classifier(b["input_ids"], b["token_type_ids"], b["attention_mask"]).argmax(-1) for b in batches])
+
+
+class NluTask(NamedTuple):
+    """A labelled task: ``(text,)`` or ``(first, second)`` examples, labels 0/1, and two baselines' test accuracy."""
+
+    train: list[tuple]
+    train_labels: list[int]
+    test: list[tuple]
+    test_labels: list[int]
+    baselines: dict[str, float]  # "majority class", "bag of words"
+
+
+def _pair_words(text: str) -> list[str]:
+    """Bag-of-words features of ``first ||| second``: each side's words, and the words both share."""
+    first, second = (set(re.findall(r"\w+", side.lower())) for side in text.split(" ||| "))
+    return [f"A:{w}" for w in first] + [f"B:{w}" for w in second] + [f"both:{w}" for w in first & second]
+
+
+def nlu_task(corpus: Corpus, task: str, *, train_size: int = 200, test_size: int = 300, seed: int = 0) -> NluTask:
+    """``"source"``: is a sentence from Wikipedia (0) or the news (1)? ``"next-sentence"``: does B follow A
+    in its document (1) or come from another document (0)? Training examples from the train
+    documents, test examples from the test documents, both balanced."""
+    check_type("corpus", corpus, Corpus)
+    check_choice("task", task, NLU_TASKS)
+    check_int("train_size", train_size, low=2)
+    check_int("test_size", test_size, low=2)
+    check_int("seed", seed, low=0)
+    if task == "source":
+        train_x, train_y = source_labelled_sentences(corpus, "train", per_source=train_size // 2, seed=seed)
+        test_x, test_y = source_labelled_sentences(corpus, "test", per_source=test_size // 2, seed=seed + 1)
+        train, test, words = [(s,) for s in train_x], [(s,) for s in test_x], str.split
+    else:
+        sets = []
+        for documents, size, offset in ((corpus.train, train_size, 0), (corpus.test, test_size, 1)):
+            pairs = make_nsp_pairs(documents, seed=seed + offset)
+            rng = random.Random(seed + offset)
+            chosen = (rng.sample([p for p in pairs if p.is_next], size // 2)
+                      + rng.sample([p for p in pairs if not p.is_next], size // 2))
+            rng.shuffle(chosen)
+            sets.append(([(p.a, p.b) for p in chosen], [int(p.is_next) for p in chosen]))
+        (train, train_y), (test, test_y) = sets
+        words = _pair_words
+    texts = [" ||| ".join(example) for example in train], [" ||| ".join(example) for example in test]
+    baselines = {"majority class": accuracy(majority_baseline(train_y, len(test_y)), test_y),
+                 "bag of words": accuracy(bag_of_words_baseline(*texts[:1], train_y, texts[1], tokenize=words), test_y)}
+    return NluTask(train, train_y, test, test_y, baselines)
+
+
+def nlu_accuracies(model: nn.Module, tokenizer: WordPieceTokenizer, task: NluTask, *, seeds: Sequence[int] = (0, 1, 2),
+                   epochs: int = 2, batch_size: int = 16, lr: float = 5e-4, max_len: int = 64) -> list[float]:
+    """Test accuracy of one model on ``task``, one run per seed (the head's initial weights, the batch order).
+
+    ``model`` is not changed. GPT and BERT are fine-tuned as copies, ``epochs`` passes of
+    ``batch_size`` examples, the same AdamW schedule: GPT through ``[start] .. [delim] ..
+    [extract]``, BERT through its final ``[CLS]`` vector. ELMo stays frozen: its averaged layers
+    are computed once, and only a scalar mix and a linear layer learn on them, per seed.
+    """
+    kind = model_kind(model)
+    check_type("task", task, NluTask)
+    if not seeds:
+        raise ValueError("seeds must hold at least one seed")
+    for seed in seeds:
+        check_int("seeds", seed, low=0)
+    check_int("epochs", epochs, low=1)
+    check_int("batch_size", batch_size, low=1)
+    check_number("lr", lr, low=0.0, low_open=True)
+    check_int("max_len", max_len, low=8, high=128)
+    pairs = len(task.train[0]) == 2
+    test_labels = torch.tensor(task.test_labels)
+    if kind == "ELMo":
+        def features(examples):
+            if pairs:
+                return elmo_pair_features(model, tokenizer, [e[0] for e in examples], [e[1] for e in examples])
+            return elmo_features(model, tokenizer, [e[0] for e in examples])
+
+        train, test = features(task.train), features(task.test)
+        return [mix_classifier_accuracy(train_mix_classifier(train, task.train_labels, seed=seed), test,
+                                        task.test_labels) for seed in seeds]
+    accuracies = []
+    for seed in seeds:
+        seed_everything(seed)
+        copy = type(model)(model.config)
+        copy.load_state_dict(model.state_dict())
+        if kind == "GPT":
+            tokens = with_task_tokens(tokenizer)
+            add_task_tokens(copy, tokenizer, seed=0)  # the same three new embeddings in every run
+            inputs = {name: [pair_input(tokens, *e, max_len=max_len) if pairs
+                             else classification_input(tokens, e[0], max_len=max_len) for e in examples]
+                      for name, examples in (("train", task.train), ("test", task.test))}
+            head = GPTForClassification(copy.config, 2, gpt=copy)
+            batches = task_batches(inputs["train"], task.train_labels, batch_size=batch_size, epochs=epochs, seed=seed)
+            # No auxiliary LM loss: BERT gets none either, so both learn from the task alone.
+            fine_tune_gpt(head, batches, lm_weight=0.0, lr=lr, seed=seed, show_progress=False)
+            predictions = task_predictions(head, task_batches(inputs["test"], task.test_labels, batch_size=64,
+                                                              seed=None))
+        else:
+            classifier = BertForSequenceClassification(copy.config, 2, bert=copy.bert)
+            batches = _bert_batches(tokenizer, task.train, task.train_labels, batch_size=batch_size, epochs=epochs,
+                                    seed=seed, max_len=max_len)
+            _fine_tune_bert(classifier, batches, lr=lr, seed=seed)
+            predictions = _bert_predictions(classifier, _bert_batches(tokenizer, task.test, task.test_labels,
+                                                                      batch_size=64, epochs=1, seed=None,
+                                                                      max_len=max_len))
+        accuracies.append(float((predictions == test_labels).float().mean()))
+    return accuracies
