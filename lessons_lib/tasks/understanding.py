@@ -44,8 +44,6 @@ from lessons_lib.training.loop import seed_everything, train_loop, warmup_linear
 NLU_TASKS = ("source", "next-sentence")  # one sentence -> Wikipedia or news; a pair -> does B follow A?
 
 
-
-
 def elmo_features(model: ElmoBiLM, tokenizer: WordPieceTokenizer, texts: Sequence[str]) -> Tensor:
     """(N, L + 1, 2P): each text's ELMo layers averaged over its tokens (frozen: no gradient)."""
     return torch.stack([layers.mean(1) for _, layers in sentence_layers(model, tokenizer, list(texts))])
