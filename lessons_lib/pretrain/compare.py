@@ -106,12 +106,8 @@ def bert_training_tokens(directory: str | Path, *, documents: int | None = None)
     corpus = load_corpus()
     stream = PretrainingStream(corpus.train[:documents] if documents else corpus.train, tokenizer,
                                batch_size=metadata["batch_size"], max_len=metadata["max_len"], seed=metadata["seed"])
-    total = 0
-    for step in range(metadata["steps"]):
-        epoch, index = divmod(step, stream.steps_per_epoch)
-        chunk = stream._epoch(epoch)[index * stream.batch_size : (index + 1) * stream.batch_size]
-        total += sum(len(example.encoding.input_ids) for example in chunk)
-    return total
+    return sum(len(example.encoding.input_ids) for step in range(metadata["steps"])
+               for example in stream.step_examples(step))
 
 
 def load_trio(out: str | Path = SHIPPED, *, gpt: str | Path = SHIPPED_GPT) -> tuple[dict[str, nn.Module], WordPieceTokenizer]:

@@ -112,10 +112,15 @@ class PretrainingStream:
             self._epoch_cache = (epoch, examples)
         return self._epoch_cache[1]
 
+    def step_examples(self, step: int) -> list[PairExample]:
+        """The sentence pairs of training step ``step``, before masking."""
+        check_int("step", step, low=0)
+        epoch, index = divmod(step, self.steps_per_epoch)
+        return self._epoch(epoch)[index * self.batch_size : (index + 1) * self.batch_size]
+
     def batch(self, step: int) -> dict[str, Tensor]:
         """The batch of training step ``step``."""
-        epoch, index = divmod(step, self.steps_per_epoch)
-        examples = self._epoch(epoch)[index * self.batch_size : (index + 1) * self.batch_size]
+        examples = self.step_examples(step)
         generator = torch.Generator().manual_seed(self.seed * 1_000_003 + step)
         return make_batch(examples, self.tokenizer, self.rule, generator)
 

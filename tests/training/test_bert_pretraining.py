@@ -85,6 +85,12 @@ def test_stream_is_deterministic_and_masks_every_batch_anew(tokenizer, documents
     resumed = next(stream.batches(5))  # batches(start_step) starts where a resumed run left off
     assert all(torch.equal(resumed[k], first[k]) for k in first)
     assert stream.steps_per_epoch == len(make_nsp_pairs(documents)) // 8
+    # The pairs of a step, before masking, are the rows of its batch.
+    pairs = stream.step_examples(5)
+    assert len(pairs) == 8 and [int(p.is_next is False) for p in pairs] == first["nsp_labels"].tolist()
+    assert [len(p.encoding.input_ids) for p in pairs] == first["attention_mask"].sum(1).tolist()
+    with pytest.raises(ValueError, match="step"):
+        stream.step_examples(-1)
     with pytest.raises(ValueError, match="batch_size"):
         PretrainingStream(documents, tokenizer, batch_size=0)
     with pytest.raises(ValueError, match="fewer sentence pairs than one batch"):
