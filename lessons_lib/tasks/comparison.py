@@ -27,6 +27,7 @@ from lessons_lib.checks import (
     check_int,
     check_number,
     check_strings,
+    check_token_ids,
     check_type,
 )
 from lessons_lib.data.encoding import PairEncoding, collate_pairs
@@ -87,6 +88,9 @@ def _check_windows(windows: Tensor, tokenizer: WordPieceTokenizer) -> Tensor:
 def bert_encode(tokenizer: WordPieceTokenizer, first: Sequence[int], second: Sequence[int] | None = None
                  ) -> PairEncoding:
     """``[CLS] first [SEP]``, or ``[CLS] first [SEP] second [SEP]`` with segment ids 0 then 1."""
+    check_type("tokenizer", tokenizer, WordPieceTokenizer)
+    first = check_token_ids("first", first)
+    second = None if second is None else check_token_ids("second", second)
     ids = [tokenizer.cls_id, *first, tokenizer.sep_id]
     if second is None:
         return PairEncoding(ids, [0] * len(ids))
@@ -165,6 +169,7 @@ def continue_greedy(model: nn.Module, tokenizer: WordPieceTokenizer, prompt: str
     special tokens ([CLS], [SEP], [MASK], [PAD], [UNK]) are never chosen, for any model.
     """
     model_kind(model)
+    check_type("tokenizer", tokenizer, WordPieceTokenizer)
     check_type("prompt", prompt, str)
     check_int("max_new_tokens", max_new_tokens, low=1)
     ids = tokenizer.encode(prompt)

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from lessons_lib.checks import check_choice, check_int, check_number, check_type
+from lessons_lib.checks import check_choice, check_int, check_number, check_strings, check_type
 from lessons_lib.data.corpus import Corpus
 from lessons_lib.data.encoding import collate_pairs, truncate_pair
 from lessons_lib.data.labelled import source_labelled_sentences
@@ -46,7 +46,8 @@ NLU_TASKS = ("source", "next-sentence")  # one sentence -> Wikipedia or news; a 
 
 def elmo_features(model: ElmoBiLM, tokenizer: WordPieceTokenizer, texts: Sequence[str]) -> Tensor:
     """(N, L + 1, 2P): each text's ELMo layers averaged over its tokens (frozen: no gradient)."""
-    return torch.stack([layers.mean(1) for _, layers in sentence_layers(model, tokenizer, list(texts))])
+    texts = check_strings("texts", texts)
+    return torch.stack([layers.mean(1) for _, layers in sentence_layers(model, tokenizer, texts)])
 
 
 def elmo_pair_features(model: ElmoBiLM, tokenizer: WordPieceTokenizer, firsts: Sequence[str],
@@ -160,6 +161,7 @@ def nlu_accuracies(model: nn.Module, tokenizer: WordPieceTokenizer, task: NluTas
     are computed once, and only a scalar mix and a linear layer learn on them, per seed.
     """
     kind = model_kind(model)
+    check_type("tokenizer", tokenizer, WordPieceTokenizer)
     check_type("task", task, NluTask)
     if not seeds:
         raise ValueError("seeds must hold at least one seed")

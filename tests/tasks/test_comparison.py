@@ -180,3 +180,12 @@ def test_bert_encode_marks_the_segments(tokenizer):
     two = bert_encode(tokenizer, [7], [9, 10])
     assert two.input_ids == [tokenizer.cls_id, 7, tokenizer.sep_id, 9, 10, tokenizer.sep_id]
     assert two.token_type_ids == [0, 0, 0, 1, 1, 1]
+
+
+def test_bad_arguments_name_themselves(models, tokenizer):
+    with pytest.raises(TypeError, match="first"):
+        bert_encode(tokenizer, "7 8")
+    with pytest.raises(TypeError, match="tokenizer"):
+        continue_greedy(models["GPT"], None, "the storm")
+    with pytest.raises(TypeError, match="tokenizer"):
+        next_word_logits(models["GPT"], None, torch.tensor([[5]]))

@@ -81,3 +81,11 @@ def test_every_model_learns_a_task_without_being_changed(models, tokenizer, pair
         nlu_accuracies(models["GPT"], tokenizer, task, seeds=())
     with pytest.raises(TypeError, match="task"):
         nlu_accuracies(models["GPT"], tokenizer, texts)
+
+
+def test_bad_arguments_name_themselves(models, tokenizer):
+    with pytest.raises(TypeError, match="texts"):
+        elmo_features(models["ELMo"], tokenizer, "one text")
+    task = NluTask([("a",)], [0], [("b",)], [1], {})
+    with pytest.raises(TypeError, match="tokenizer"):
+        nlu_accuracies(models["GPT"], None, task)
