@@ -6,7 +6,9 @@ goes first), so that a busy moment of a shared machine slows both alike:
 * BERT pre-training step (forward, backward, AdamW): ours scores the vocabulary only at the
   selected positions, as BERT's own pre-training code does; transformers' ``BertForPreTraining``
   is called the usual way, with ``labels=``, and scores every position. Same loss.
-* GPT-2 training step: next-token loss at every position, both; same loss.
+* GPT-2 training step: next-token loss at every position, both; ours scores the vocabulary a
+  block of positions at a time, turning each block into its loss and gradients at once, so the
+  (positions x vocabulary) scores are never written out and read back. Same loss.
 * GPT-2 generation: greedy, from a 16-token prompt, with the key-value cache; same tokens.
 
 For each step we also count its floating-point operations (``torch.utils.flop_counter``) and
@@ -31,7 +33,6 @@ from lessons_lib.models import GPT2, BertConfig, BertForPreTraining, GPT2Config
 from lessons_lib.objectives.masking import IGNORE_INDEX
 from lessons_lib.training import count_flops
 from lessons_lib.training.bert_pretraining import pretraining_loss
-from lessons_lib.training.lm_pretraining import next_token_loss
 
 SIZES = {  # the issue's sizes, and tiny ones for the smoke test
     "full": dict(layers=4, hidden=256, heads=4, vocab=30522, batch=8, seq=128, prompt=16, new_tokens=200,
@@ -120,12 +121,13 @@ def _gpt2_models(size: dict, max_len: int) -> tuple[GPT2, transformers.GPT2LMHea
 
 
 def gpt2_training_pair(size: dict) -> dict:
-    """GPT-2 training step: next-token loss at every position, both."""
+    """GPT-2 training step: next-token loss at every position, both; ours scores the vocabulary a block of
+    positions at a time and never holds all the scores (``GPT2.next_token_loss``)."""
     ours, theirs = _gpt2_models(size, max_len=size["seq"])
     ids = torch.randint(0, size["vocab"], (size["batch"], size["seq"]))  # (B, T)
 
     def our_loss(model):
-        return next_token_loss(model(ids), ids)
+        return model.next_token_loss(ids)
 
     def their_loss(model):
         return model(input_ids=ids, labels=ids).loss  # shifts the labels inside

@@ -25,6 +25,7 @@ from lessons_lib.layers.attention import KVCache
 from lessons_lib.layers.transformer import TransformerBlock
 from lessons_lib.models.gpt import DecoderConfig
 from lessons_lib.models.huggingface import gpt2_names, init_normal, load_mapped, read_huggingface
+from lessons_lib.objectives.next_token import linear_cross_entropy
 
 # Hugging Face's names for the tanh approximation of GELU, which every GPT-2 checkpoint uses.
 _HF_ACTIVATIONS = {"gelu_new": "gelu_tanh", "gelu_pytorch_tanh": "gelu_tanh", "gelu_fast": "gelu_tanh",
@@ -118,6 +119,20 @@ class GPT2(nn.Module):
 
     def forward(self, input_ids: Tensor, cache: KVCache | None = None) -> Tensor:
         """(B, T) token ids -> next-token logits (B, T, vocab); with a cache, the ids follow its T_past positions."""
+        return self.lm_head(self.features(input_ids, cache))
+
+    def next_token_loss(self, input_ids: Tensor) -> Tensor:
+        """Mean cross-entropy of predicting token t + 1 at every position t of (B, T) ids, for training.
+
+        The same value as ``next_token_loss(model(ids), ids)``, scored a block of positions at a
+        time (``objectives.linear_cross_entropy``): the (B, T, vocab) scores never exist at once.
+        """
+        hidden = self.features(input_ids)[:, :-1]  # the last position has no next token
+        return linear_cross_entropy(hidden.reshape(-1, hidden.shape[-1]), self.token.weight,
+                                    input_ids[:, 1:].reshape(-1))
+
+    def features(self, input_ids: Tensor, cache: KVCache | None = None) -> Tensor:
+        """(B, T) token ids -> the final LayerNorm's output (B, T, H), which the output layer scores."""
         past = _check_input(input_ids, cache, self.config)
         length = input_ids.shape[1]
         try:
@@ -128,7 +143,7 @@ class GPT2(nn.Module):
         x = self.dropout(tokens + self.position(positions))  # (B, T, H)
         for index, layer in enumerate(self.layers):
             x = layer(x, causal=True, cache=None if cache is None else cache.layer(index))  # (B, T, H)
-        return self.lm_head(self.final_norm(x))  # (B, T, vocab)
+        return self.final_norm(x)
 
     @classmethod
     def from_huggingface(cls, source: str | Path | dict, config: GPT2Config | None = None) -> GPT2:

@@ -10,6 +10,7 @@ from lessons_lib.objectives.masking import (
     masking_rates,
 )
 from lessons_lib.objectives.next_token import (
+    linear_cross_entropy,
     lm_batch,
     make_windows,
     unigram_entropy,
@@ -17,6 +18,6 @@ from lessons_lib.objectives.next_token import (
 )
 from lessons_lib.objectives.nsp import IS_NEXT, NOT_NEXT, NspPair, make_nsp_pairs, make_span_pairs
 
-__all__ = ["IGNORE_INDEX", "IS_NEXT", "NOT_NEXT", "MaskingRule", "MaskingStats", "NspPair", "lm_batch",
+__all__ = ["IGNORE_INDEX", "IS_NEXT", "NOT_NEXT", "MaskingRule", "MaskingStats", "NspPair", "linear_cross_entropy", "lm_batch",
            "make_nsp_pairs", "make_span_pairs", "make_windows", "mask_outcomes", "mask_tokens", "mask_with_rule",
            "masking_rates", "unigram_entropy", "windows_from_ids"]

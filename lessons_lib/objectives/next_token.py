@@ -1,7 +1,8 @@
 """The next-token objective: position t predicts token t + 1 (left-to-right LMs; ELMo, GPT, GPT-2).
 
 Text is cut into fixed-length windows of token ids; `lm_batch` turns a batch of windows into
-inputs and targets, the last position of each window getting no target.
+inputs and targets, the last position of each window getting no target. `linear_cross_entropy`
+scores the vocabulary and takes the loss in one pass, a block of positions at a time.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
-from lessons_lib.checks import check_int
+from lessons_lib.checks import check_int, check_type
 from lessons_lib.objectives.masking import IGNORE_INDEX
 
 
@@ -50,3 +51,63 @@ def unigram_entropy(windows: Tensor, vocab_size: int) -> float:
     counts = torch.bincount(windows.flatten(), minlength=vocab_size).double()
     p = counts[counts > 0] / counts.sum()
     return float(-(p * p.log()).sum())
+
+
+class _LinearCrossEntropy(torch.autograd.Function):
+    """Mean cross-entropy of ``hidden @ weight.T`` against ``targets``, and its gradients, a block of rows at a time."""
+
+    @staticmethod
+    def forward(ctx, hidden: Tensor, weight: Tensor, targets: Tensor, chunk: int, want_grads: bool) -> Tensor:
+        n = len(hidden)
+        grad_hidden = torch.empty_like(hidden) if want_grads else None
+        grad_weight = torch.zeros_like(weight) if want_grads else None
+        total = hidden.new_zeros(())
+        for start in range(0, n, chunk):
+            h, t = hidden[start : start + chunk], targets[start : start + chunk]  # (C, H), (C,)
+            logits = h @ weight.T  # (C, V): only this block's scores exist at any time
+            logsumexp = logits.logsumexp(dim=-1)  # (C,)
+            total += (logsumexp - logits.gather(1, t[:, None])[:, 0]).sum()
+            if want_grads:
+                # d loss / d logits = softmax - one-hot (per row; divided by n below), in place
+                grad_logits = logits.sub_(logsumexp[:, None]).exp_()
+                grad_logits[torch.arange(len(t)), t] -= 1
+                grad_hidden[start : start + chunk] = grad_logits @ weight  # (C, H)
+                # (V, H), summed over the blocks; addmm with out= rather than addmm_, which
+                # torch.utils.flop_counter would not count
+                torch.addmm(grad_weight, grad_logits.T, h, out=grad_weight)
+        if want_grads:
+            ctx.save_for_backward(grad_hidden / n, grad_weight / n)
+        return total / n
+
+    @staticmethod
+    def backward(ctx, grad_loss: Tensor):
+        grad_hidden, grad_weight = ctx.saved_tensors
+        return grad_hidden * grad_loss, grad_weight * grad_loss, None, None, None
+
+
+def linear_cross_entropy(hidden: Tensor, weight: Tensor, targets: Tensor, *, chunk: int = 256) -> Tensor:
+    """``F.cross_entropy(hidden @ weight.T, targets)`` without ever holding all the scores.
+
+    hidden (N, H), weight (V, H) (the output layer, e.g. a tied token table), targets (N,). The
+    scores of ``chunk`` rows at a time are computed, turned into the loss, and at once into its
+    gradient with respect to the scores (softmax minus one-hot), which is multiplied back into
+    the gradients of ``hidden`` and ``weight``. The arithmetic is that of the plain version, but the
+    (N, V) scores and their gradient, 125 MB for 1,024 positions of a 30,522-word vocabulary, are
+    never written out and read back. The gradients are computed in the forward pass, so the result
+    is meant to be the loss that ``backward()`` starts from.
+    """
+    check_type("hidden", hidden, Tensor)
+    check_type("weight", weight, Tensor)
+    check_type("targets", targets, Tensor)
+    if hidden.dim() != 2 or weight.dim() != 2 or hidden.shape[1] != weight.shape[1]:
+        raise ValueError(f"hidden (N, H) and weight (V, H) must share H, got {tuple(hidden.shape)} and "
+                         f"{tuple(weight.shape)}")
+    if targets.shape != hidden.shape[:1] or targets.dtype != torch.long or not len(targets):
+        raise ValueError(f"targets must be N = {len(hidden)} >= 1 token ids (torch.long), got {tuple(targets.shape)}")
+    if int(targets.min()) < 0 or int(targets.max()) >= len(weight):
+        raise ValueError(f"targets must lie in [0, {len(weight)}), the rows of weight")
+    check_int("chunk", chunk, low=1)
+    # Under torch.no_grad() (evaluation), or when neither input needs a gradient: the loss alone.
+    want_grads = torch.is_grad_enabled() and (hidden.requires_grad or weight.requires_grad)
+    return _LinearCrossEntropy.apply(hidden, weight, targets, chunk, want_grads)
+

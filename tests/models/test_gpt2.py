@@ -58,6 +58,24 @@ def test_logits_equal_gpt2_lm_head_model_from_a_state_dict_and_a_folder(tmp_path
     assert expected.std() > 1.0  # large, varied scores: the comparison has teeth
 
 
+def test_training_loss_equals_transformers_loss_and_gradients():
+    # next_token_loss scores the vocabulary a block at a time; value and gradients must not change.
+    reference = _reference()
+    ours = GPT2.from_huggingface(reference.state_dict(), CONFIG)
+    ids = _ids((3, 40))
+    loss = ours.next_token_loss(ids)
+    their_loss = reference(input_ids=ids, labels=ids).loss
+    assert abs(loss.item() - their_loss.item()) < 1e-4
+    loss.backward()
+    their_loss.backward()
+    theirs = dict(reference.named_parameters())
+    for name, ours_name in (("transformer.wte.weight", "token.weight"), ("transformer.h.0.mlp.c_fc.bias",
+                                                                        "layers.0.feed_forward.up.bias")):
+        assert torch.allclose(dict(ours.named_parameters())[ours_name].grad, theirs[name].grad, atol=1e-5), name
+    with torch.no_grad():
+        assert torch.allclose(ours.next_token_loss(ids), loss, atol=1e-6)
+
+
 def test_the_decoder_alone_loads_too():
     torch.manual_seed(1)
     decoder = transformers.GPT2Model(_hf_config(CONFIG)).eval()

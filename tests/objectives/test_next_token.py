@@ -5,9 +5,11 @@ from collections import Counter
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from lessons_lib.objectives.masking import IGNORE_INDEX
 from lessons_lib.objectives.next_token import (
+    linear_cross_entropy,
     lm_batch,
     make_windows,
     unigram_entropy,
@@ -63,3 +65,54 @@ def test_unigram_entropy_is_the_entropy_of_the_token_frequencies():
     assert unigram_entropy(torch.tensor([[3, 3, 3]]), 4) == 0.0  # one token: nothing to guess
     with pytest.raises(ValueError, match="vocab_size"):
         unigram_entropy(ids, 0)
+
+
+@pytest.mark.parametrize("chunk", [1, 5, 37, 100])
+def test_linear_cross_entropy_equals_the_plain_loss_and_its_gradients(chunk):
+    torch.manual_seed(0)
+    hidden = torch.randn(37, 8, dtype=torch.float64, requires_grad=True)
+    weight = torch.randn(50, 8, dtype=torch.float64, requires_grad=True)
+    targets = torch.randint(0, 50, (37,))
+    fused = linear_cross_entropy(hidden, weight, targets, chunk=chunk)
+    plain = F.cross_entropy(hidden @ weight.T, targets)
+    # Scaled by 3 on the way back, as a loss weight would be.
+    fused_grads = torch.autograd.grad(3 * fused, (hidden, weight))
+    plain_grads = torch.autograd.grad(3 * plain, (hidden, weight))
+    assert torch.allclose(fused, plain, atol=1e-12)
+    assert all(torch.allclose(a, b, atol=1e-12) for a, b in zip(fused_grads, plain_grads, strict=True))
+
+
+def test_linear_cross_entropy_without_gradients_computes_the_loss_alone(monkeypatch):
+    torch.manual_seed(1)
+    hidden, weight, targets = torch.randn(6, 4, requires_grad=True), torch.randn(9, 4), torch.randint(0, 9, (6,))
+    calls = []
+    monkeypatch.setattr(torch, "addmm", lambda *a, **k: calls.append(1))  # the weight-gradient product
+    with torch.no_grad():
+        loss = linear_cross_entropy(hidden, weight, targets, chunk=2)
+    assert not calls and loss.grad_fn is None
+    assert torch.allclose(loss, F.cross_entropy(hidden @ weight.T, targets))
+
+
+def test_linear_cross_entropy_does_the_plain_arithmetic():
+    # Three products of (N x H) by (H x V) as the plain loss does, counted by torch's own counter.
+    from torch.utils.flop_counter import FlopCounterMode
+
+    hidden, weight = torch.randn(64, 16, requires_grad=True), torch.randn(300, 16, requires_grad=True)
+    targets = torch.randint(0, 300, (64,))
+    with FlopCounterMode(display=False) as counter:
+        linear_cross_entropy(hidden, weight, targets, chunk=16).backward()
+    assert counter.get_total_flops() == 3 * 2 * 64 * 16 * 300
+
+
+def test_linear_cross_entropy_names_bad_arguments():
+    hidden, weight = torch.randn(3, 4), torch.randn(5, 4)
+    with pytest.raises(ValueError, match="share H"):
+        linear_cross_entropy(hidden, torch.randn(5, 3), torch.tensor([0, 1, 2]))
+    with pytest.raises(ValueError, match="targets must be N = 3"):
+        linear_cross_entropy(hidden, weight, torch.tensor([0, 1]))
+    with pytest.raises(ValueError, match="targets must lie in"):
+        linear_cross_entropy(hidden, weight, torch.tensor([0, 1, 5]))
+    with pytest.raises(ValueError, match="chunk"):
+        linear_cross_entropy(hidden, weight, torch.tensor([0, 1, 2]), chunk=0)
+    with pytest.raises(TypeError, match="hidden"):
+        linear_cross_entropy([[1.0]], weight, torch.tensor([0]))
