@@ -27,6 +27,7 @@ def fine_tune(
     batch_size: int = 16,
     seed: int = 0,
     desc: str = "fine-tuning",
+    show_progress: bool = True,
 ) -> TrainHistory:
     """Train ``classifier`` (encoder and head together) with cross-entropy on labelled texts.
 
@@ -59,7 +60,8 @@ def fine_tune(
         logits = model(batch["input_ids"], batch["token_type_ids"], batch["attention_mask"])
         return F.cross_entropy(logits, batch["labels"])
 
-    return train_loop(classifier, optimizer, batches, loss_fn, steps=len(batches), scheduler=scheduler, desc=desc)
+    return train_loop(classifier, optimizer, batches, loss_fn, steps=len(batches), scheduler=scheduler, desc=desc,
+                      show_progress=show_progress)
 
 
 @torch.no_grad()

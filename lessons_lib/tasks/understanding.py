@@ -14,19 +14,23 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from lessons_lib.checks import check_choice, check_int, check_number, check_strings, check_type
 from lessons_lib.data.corpus import Corpus
-from lessons_lib.data.encoding import collate_pairs, truncate_pair
 from lessons_lib.data.labelled import source_labelled_sentences
 from lessons_lib.models.bert import BertForSequenceClassification
 from lessons_lib.models.elmo import ElmoBiLM
 from lessons_lib.models.gpt import GPTForClassification
 from lessons_lib.objectives.nsp import make_nsp_pairs
-from lessons_lib.tasks.classification import accuracy, bag_of_words_baseline, majority_baseline
-from lessons_lib.tasks.comparison import bert_encode, model_kind
+from lessons_lib.tasks.classification import (
+    accuracy,
+    bag_of_words_baseline,
+    fine_tune,
+    majority_baseline,
+    predict,
+)
+from lessons_lib.tasks.comparison import model_kind
 from lessons_lib.tasks.feature_classifier import mix_classifier_accuracy, train_mix_classifier
 from lessons_lib.tasks.gpt_finetuning import (
     add_task_tokens,
@@ -37,9 +41,10 @@ from lessons_lib.tasks.gpt_finetuning import (
     task_predictions,
     with_task_tokens,
 )
+from lessons_lib.tasks.nsp_scoring import fine_tune_nsp, is_next_probability
 from lessons_lib.tasks.representations import sentence_layers
 from lessons_lib.tokenizers.wordpiece import WordPieceTokenizer
-from lessons_lib.training.loop import seed_everything, train_loop, warmup_linear_schedule
+from lessons_lib.training.loop import seed_everything
 
 NLU_TASKS = ("source", "next-sentence")  # one sentence -> Wikipedia or news; a pair -> does B follow A?
 
@@ -60,49 +65,6 @@ def elmo_pair_features(model: ElmoBiLM, tokenizer: WordPieceTokenizer, firsts: S
         raise ValueError(f"firsts ({len(firsts)}) and seconds ({len(seconds)}) must be equally long")
     a, b = elmo_features(model, tokenizer, firsts), elmo_features(model, tokenizer, seconds)
     return torch.cat([a, b, a * b, (a - b).abs()], dim=-1)
-
-
-def _bert_batches(tokenizer: WordPieceTokenizer, examples: Sequence[tuple], labels: Sequence[int], *,
-                  batch_size: int, epochs: int, seed: int | None, max_len: int) -> list[dict[str, Tensor]]:
-    """Batches of ``[CLS] A [SEP]`` or ``[CLS] A [SEP] B [SEP]`` with labels, reshuffled every epoch
-    (``seed=None``: in order, once)."""
-    encoded = []
-    for example in examples:
-        ids = [tokenizer.encode(text) for text in example]
-        if len(ids) == 1:
-            encoded.append(bert_encode(tokenizer, ids[0][: max_len - 2]))
-        else:
-            encoded.append(bert_encode(tokenizer, *truncate_pair(ids[0], ids[1], max_len - 3)))
-    rng, order, batches = random.Random(seed), list(range(len(examples))), []
-    for _ in range(epochs):
-        if seed is not None:
-            rng.shuffle(order)
-        for start in range(0, len(order), batch_size):
-            chunk = order[start : start + batch_size]
-            batch = collate_pairs([encoded[i] for i in chunk], pad_id=tokenizer.pad_id)
-            batch["labels"] = torch.tensor([labels[i] for i in chunk])
-            batches.append(batch)
-    return batches
-
-
-def _fine_tune_bert(classifier: BertForSequenceClassification, batches: list[dict[str, Tensor]], *, lr: float,
-                    seed: int) -> None:
-    """AdamW, a tenth of the steps warming up, then linear decay: the same schedule as ``fine_tune_gpt``."""
-    torch.manual_seed(seed)
-    optimizer = torch.optim.AdamW(classifier.parameters(), lr=lr, weight_decay=0.01)
-    scheduler = warmup_linear_schedule(optimizer, min(max(1, len(batches) // 10), len(batches) - 1), len(batches))
-
-    def loss_fn(model, batch):
-        return F.cross_entropy(model(batch["input_ids"], batch["token_type_ids"], batch["attention_mask"]),
-                               batch["labels"])
-
-    train_loop(classifier, optimizer, batches, loss_fn, steps=len(batches), scheduler=scheduler, show_progress=False)
-
-
-@torch.no_grad()
-def _bert_predictions(classifier: BertForSequenceClassification, batches: list[dict[str, Tensor]]) -> Tensor:
-    classifier.eval()
-    return torch.cat([classifier(b["input_ids"], b["token_type_ids"], b["attention_mask"]).argmax(-1) for b in batches])
 
 
 class NluTask(NamedTuple):
@@ -199,13 +161,16 @@ def nlu_accuracies(model: nn.Module, tokenizer: WordPieceTokenizer, task: NluTas
             fine_tune_gpt(head, batches, lm_weight=0.0, lr=lr, seed=seed, show_progress=False)
             predictions = task_predictions(head, task_batches(inputs["test"], task.test_labels, batch_size=64,
                                                               seed=None))
-        else:
+        else:  # the collection's own BERT fine-tuning: [CLS] text [SEP], or a pair as in NSP (label 0 = IsNext)
             classifier = BertForSequenceClassification(copy.config, 2, bert=copy.bert)
-            batches = _bert_batches(tokenizer, task.train, task.train_labels, batch_size=batch_size, epochs=epochs,
-                                    seed=seed, max_len=max_len)
-            _fine_tune_bert(classifier, batches, lr=lr, seed=seed)
-            predictions = _bert_predictions(classifier, _bert_batches(tokenizer, task.test, task.test_labels,
-                                                                      batch_size=64, epochs=1, seed=None,
-                                                                      max_len=max_len))
+            if pairs:
+                labelled = [(a, b, bool(y)) for (a, b), y in zip(task.train, task.train_labels, strict=True)]
+                fine_tune_nsp(classifier, tokenizer, labelled, steps=epochs * (len(labelled) // batch_size),
+                              batch_size=batch_size, lr=lr, max_len=max_len, seed=seed, show_progress=False)
+                predictions = (is_next_probability(classifier, tokenizer, task.test, max_len=max_len) > 0.5).long()
+            else:
+                fine_tune(classifier, tokenizer, [e[0] for e in task.train], task.train_labels, epochs=epochs, lr=lr,
+                          batch_size=batch_size, seed=seed, show_progress=False)
+                predictions = predict(classifier, tokenizer, [e[0] for e in task.test])
         accuracies.append(float((predictions == test_labels).float().mean()))
     return accuracies

@@ -21,15 +21,14 @@ from lessons_lib.tasks.comparison import (
     output_sensitivity,
     reach,
 )
-from lessons_lib.training.checkpoints import load_pretrained_bert
 from lessons_lib.training.elmo_pretraining import vocabulary_char_ids
 
 WORDS = ["the", "king", "sent", "his", "army", "to", "the", "city"]
 
 
 @pytest.fixture(scope="module")
-def tokenizer():
-    return load_pretrained_bert()[1]
+def tokenizer(wordpiece):
+    return wordpiece
 
 
 def _spread(model):
@@ -42,16 +41,8 @@ def _spread(model):
 
 
 @pytest.fixture(scope="module")
-def models(tokenizer):
-    torch.manual_seed(0)
-    vocab = tokenizer.vocab_size
-    elmo = ElmoBiLM(dataclasses.replace(ElmoConfig.tiny(vocab), cell_size=32, projection_size=16))
-    gpt = GPT(GPTConfig(vocab_size=vocab, max_len=80, hidden_size=32, num_layers=2, num_heads=2,
-                        intermediate_size=64, dropout=0.0, attention_dropout=0.0))
-    bert = BertForPreTraining(BertConfig(vocab_size=vocab, hidden_size=32, num_layers=2, num_heads=2,
-                                         intermediate_size=64, max_position_embeddings=80, dropout=0.0,
-                                         attention_dropout=0.0))
-    return {"ELMo": _spread(elmo), "GPT": _spread(gpt), "BERT": _spread(bert)}
+def models(tiny_trio):
+    return {name: _spread(model) for name, model in tiny_trio.items()}
 
 
 @pytest.fixture(scope="module")

@@ -1,14 +1,10 @@
 """lessons_lib.tasks.understanding: ELMo, GPT and BERT on the same labelled tasks, each used as it is meant to be."""
 
-import dataclasses
 
 import pytest
 import torch
 
 from lessons_lib.data.corpus import load_corpus
-from lessons_lib.models.bert import BertConfig, BertForPreTraining
-from lessons_lib.models.elmo import ElmoBiLM, ElmoConfig
-from lessons_lib.models.gpt import GPT, GPTConfig
 from lessons_lib.tasks.understanding import (
     NluTask,
     elmo_features,
@@ -16,24 +12,16 @@ from lessons_lib.tasks.understanding import (
     nlu_accuracies,
     nlu_task,
 )
-from lessons_lib.training.checkpoints import load_pretrained_bert
 
 
 @pytest.fixture(scope="module")
-def tokenizer():
-    return load_pretrained_bert()[1]
+def tokenizer(wordpiece):
+    return wordpiece
 
 
 @pytest.fixture(scope="module")
-def models(tokenizer):
-    torch.manual_seed(0)
-    vocab = tokenizer.vocab_size
-    return {"ELMo": ElmoBiLM(dataclasses.replace(ElmoConfig.tiny(vocab), cell_size=32, projection_size=16)).eval(),
-            "GPT": GPT(GPTConfig(vocab_size=vocab, max_len=80, hidden_size=32, num_layers=2, num_heads=2,
-                                 intermediate_size=64, dropout=0.0, attention_dropout=0.0)).eval(),
-            "BERT": BertForPreTraining(BertConfig(vocab_size=vocab, hidden_size=32, num_layers=2, num_heads=2,
-                                                  intermediate_size=64, max_position_embeddings=80, dropout=0.0,
-                                                  attention_dropout=0.0)).eval()}
+def models(tiny_trio):
+    return tiny_trio
 
 
 def test_tasks_are_balanced_and_come_from_the_right_documents():
