@@ -13,12 +13,20 @@ The package is arranged by concept; each subpackage re-exports its public names:
 * ``lessons_lib.experiments``: the runs behind stored results;
 * ``lessons_lib.viz``: plots and widgets (the only part that loads matplotlib and ipywidgets);
 * ``lessons_lib.exercises``: checkers for the "check yourself" exercises;
+* ``lessons_lib.threads``: how many CPU threads torch uses, and how they wait for one another;
 * ``python -m lessons_lib.pretrain``: the pre-training command line.
 
 The package itself re-exports only the headline names: configs, models, tokenizers, and the
 loaders of the shipped checkpoints (``from lessons_lib import BertModel, load_pretrained_bert``).
+
+The package is imported before torch wherever it can be: importing it first lets torch's threads
+sleep, not spin, while they wait (see ``lessons_lib.threads``).
 """
 
+# First, before anything here imports torch: libgomp reads its wait policy when torch loads.
+from lessons_lib.threads import use_threads
+
+# isort: split
 from lessons_lib.models import (
     GPT,
     GPT2,

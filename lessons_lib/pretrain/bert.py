@@ -19,6 +19,7 @@ import torch
 
 from lessons_lib.data.corpus import load_corpus
 from lessons_lib.models.bert import BertConfig, BertForPreTraining
+from lessons_lib.threads import use_threads
 from lessons_lib.tokenizers.wordpiece import WordPieceTokenizer
 from lessons_lib.training.bert_pretraining import (
     PretrainingStream,
@@ -72,9 +73,7 @@ def check_arguments(args: argparse.Namespace, parser: argparse.ArgumentParser) -
 def run(args: argparse.Namespace, argv: list[str] | None = None) -> dict:
     """Train the tokenizer and the tiny BERT, evaluate on held-out documents, write the checkpoint."""
     start, cpu_start = time.perf_counter(), time.process_time()
-    # Two threads: the size of machine the collection targets. On a machine that other programs
-    # keep busy, one thread can be many times faster (each parallel step waits for both threads).
-    torch.set_num_threads(args.threads)
+    use_threads(args.threads)  # threads that sleep while they wait: see lessons_lib.threads
     out: Path = args.out
     work = run_folder(out, resume=args.resume, overwrite=args.overwrite)  # vocabulary and snapshots
     corpus = load_corpus()

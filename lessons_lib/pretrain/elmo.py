@@ -22,6 +22,7 @@ import torch
 from lessons_lib.data.corpus import load_corpus
 from lessons_lib.models.elmo import ElmoBiLM, ElmoConfig
 from lessons_lib.objectives.next_token import make_windows
+from lessons_lib.threads import use_threads
 from lessons_lib.tokenizers.wordpiece import WordPieceTokenizer
 from lessons_lib.training.checkpoints import SHIPPED_BERT, save_checkpoint
 from lessons_lib.training.elmo_pretraining import bilm_loss, bilm_perplexities, vocabulary_char_ids
@@ -61,7 +62,7 @@ def check_arguments(args: argparse.Namespace, parser: argparse.ArgumentParser) -
 def run(args: argparse.Namespace, argv: list[str] | None = None) -> dict:
     """Train the tiny ELMo, score both directions on held-out documents, write the checkpoint."""
     start, cpu_start = time.perf_counter(), time.process_time()
-    torch.set_num_threads(args.threads)
+    use_threads(args.threads)  # threads that sleep while they wait: see lessons_lib.threads
     out: Path = args.out
     work = run_folder(out, resume=args.resume, overwrite=args.overwrite)  # vocabulary and snapshots
     corpus = load_corpus()

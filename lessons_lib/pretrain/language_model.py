@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from lessons_lib.data.corpus import Corpus, load_corpus
+from lessons_lib.threads import use_threads
 from lessons_lib.training.checkpoints import save_checkpoint
 from lessons_lib.training.lm_pretraining import (
     WindowStream,
@@ -76,7 +77,7 @@ class LanguageModelRecipe:
 def run_language_model(args: argparse.Namespace, argv: list[str] | None, recipe: LanguageModelRecipe) -> dict:
     """Train the model, score held-out perplexity, write the checkpoint; returns its metadata."""
     start, cpu_start = time.perf_counter(), time.process_time()
-    torch.set_num_threads(args.threads)
+    use_threads(args.threads)  # threads that sleep while they wait: see lessons_lib.threads
     out: Path = args.out
     work = run_folder(out, resume=args.resume, overwrite=args.overwrite)  # vocabulary and snapshots
     corpus = load_corpus()
