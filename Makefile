@@ -11,6 +11,10 @@ TORCH_VERSION := 2.13.0
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export PYTHONHASHSEED := 0
+# torch's threads sleep instead of spinning while they wait for one another: beside any other busy
+# program, spinning made notebooks up to 20x slower (lessons_lib/threads.py). Kernels, tests and
+# commands started from make inherit it; libgomp reads it only when torch loads.
+export OMP_WAIT_POLICY := PASSIVE
 
 .PHONY: lab test test-unit test-notebooks test-browser test-slow ensure-browser notebooks bench lint lock clean FORCE
 
@@ -41,7 +45,8 @@ endif
 ifneq ($(VENV_PYTHON) $(VENV_VERSION),$(PYTHON_ID))
 $(STAMP): FORCE
 endif
-$(STAMP): pyproject.toml constraints.txt etc/jupyter/jupyter_config.json
+$(STAMP): pyproject.toml constraints.txt etc/jupyter/jupyter_config.json \
+  etc/jupyter/jupyter_server_config.d/lessons-collection.json etc/jupyterlab/overrides.d/lessons-collection.json
 	@# Within seconds, before anything is installed: a missing or unsuitable Python stops here.
 	@command -v $(PYTHON) >/dev/null || { printf '%s\n' "make: no $(PYTHON) here. The collection needs Python 3.11 (any 3.11.x)." \
 	  "Install it (Debian 12: sudo apt install python3.11 python3.11-venv; macOS: brew install python@3.11)" \
@@ -65,6 +70,8 @@ $(STAMP): pyproject.toml constraints.txt etc/jupyter/jupyter_config.json
 	@# "running over TCP without encryption" warning at every kernel start.
 	if $(BIN)/python -c "import sys, zmq; sys.exit(not zmq.has('curve'))"; then \
 	  mkdir -p $(VENV)/etc/jupyter && cp etc/jupyter/jupyter_config.json $(VENV)/etc/jupyter/; fi
+	@# Closing a notebook shuts its kernel down; the server shuts down kernels idle for 20 minutes.
+	bash scripts/install_jupyter_settings.sh $(VENV)
 	touch $(STAMP)
 
 FORCE:
