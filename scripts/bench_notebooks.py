@@ -4,7 +4,10 @@ Each notebook runs in a fresh child process, executed by nbclient in a fresh ker
 the cache folders pointed at a new empty folder: caches are cold, as a first-time student has them
 (matplotlib builds its font cache again). The peak resident memory of the kernel is read from
 getrusage(RUSAGE_CHILDREN) of that child process.
-Targets: each notebook <= 60 s and <= 800 MB on 2 CPU cores.
+Each notebook runs twice: on the machine as it is, then beside one busy process at the lowest
+priority (`nice -n 19`, a Python loop that keeps one core busy), as a student's laptop or a shared
+Binder node has; `--quiet-only` skips the second run.
+Targets: each notebook <= 60 s and <= 800 MB on 2 CPU cores, and <= 1.5x that time beside the busy process.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-LIMIT_SECONDS, LIMIT_MB = 60, 800
+LIMIT_SECONDS, LIMIT_MB, LIMIT_BUSY_RATIO = 60, 800, 1.5
+BUSY_LOOP = ["nice", "-n", "19", sys.executable, "-c", "while True: pass"]
 
 
 def run_one(path: Path) -> dict:
@@ -39,6 +43,7 @@ def run_one(path: Path) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb")
+    parser.add_argument("--quiet-only", action="store_true", help="skip the run beside a busy process")
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -47,22 +52,41 @@ def main() -> int:
     paths = args.notebooks or sorted((ROOT / "notebooks").glob("*.ipynb"))
     rows = []
     for path in paths:
-        with tempfile.TemporaryDirectory() as home:  # cold caches: a first-time student's
-            env = {**os.environ, "HOME": home, "XDG_CACHE_HOME": os.path.join(home, ".cache"),
-                   "MPLCONFIGDIR": os.path.join(home, ".matplotlib")}
-            done = subprocess.run([sys.executable, __file__, "--one", str(path)], capture_output=True, text=True,
-                                  env=env)
-        if done.returncode:
-            print(done.stderr[-3000:], file=sys.stderr)
-            raise SystemExit(f"{path.name} failed to run")
-        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
-        print(f"ran {path.name}: {rows[-1]['seconds']} s, {rows[-1]['peak_mb']} MB", file=sys.stderr)
-    print("| notebook | wall time (s) | peak memory (MB) | within 60 s / 800 MB |")
-    print("|---|---:|---:|:---:|")
+        row = _run_child(path)
+        print(f"ran {path.name}: {row['seconds']} s, {row['peak_mb']} MB", file=sys.stderr)
+        if not args.quiet_only:
+            busy = subprocess.Popen(BUSY_LOOP, stdin=subprocess.DEVNULL)  # stopped by its own pid below
+            try:
+                row["busy_seconds"] = _run_child(path)["seconds"]
+            finally:
+                busy.kill()
+                busy.wait()
+            print(f"ran {path.name} beside a busy process: {row['busy_seconds']} s", file=sys.stderr)
+        rows.append(row)
+    print("| notebook | wall time (s) | beside a busy process (s) | ratio | peak memory (MB) | within targets |")
+    print("|---|---:|---:|---:|---:|:---:|")
     for row in rows:
         ok = row["seconds"] <= LIMIT_SECONDS and row["peak_mb"] <= LIMIT_MB
-        print(f"| {row['notebook']} | {row['seconds']} | {row['peak_mb']} | {'yes' if ok else 'NO'} |")
+        busy = row.get("busy_seconds")
+        ratio = busy / row["seconds"] if busy is not None else None
+        ok = ok and (ratio is None or ratio <= LIMIT_BUSY_RATIO)
+        print(f"| {row['notebook']} | {row['seconds']} | {busy if busy is not None else '-'} | "
+              f"{f'{ratio:.2f}' if ratio is not None else '-'} | {row['peak_mb']} | {'yes' if ok else 'NO'} |")
     return 0
+
+
+def _run_child(path: Path) -> dict:
+    """One run of ``path`` in a fresh child process and kernel, with cold caches."""
+    with tempfile.TemporaryDirectory() as home:  # cold caches: a first-time student's
+        env = {**os.environ, "HOME": home, "XDG_CACHE_HOME": os.path.join(home, ".cache"),
+               "MPLCONFIGDIR": os.path.join(home, ".matplotlib")}
+        env.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as make and Binder start kernels (lessons_lib/threads.py)
+        done = subprocess.run([sys.executable, __file__, "--one", str(path)], capture_output=True, text=True,
+                              env=env)
+    if done.returncode:
+        print(done.stderr[-3000:], file=sys.stderr)
+        raise SystemExit(f"{path.name} failed to run")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 if __name__ == "__main__":
