@@ -135,6 +135,8 @@ def guide_facts(notebook_dir: Path, readme: str) -> dict[str, str]:
     for path in sorted(notebook_dir.glob("*.ipynb")):
         notebook = nbformat.read(path, as_version=4)
         found = exercises(notebook, path.name)
+        if path.name not in bench:
+            raise ValueError(f"README.md's `make bench` table has no row for {path.name}")
         seconds, mib = bench[path.name]
         in_text = [e for e in found if not e["check_yourself"]]
         homework = [e for e in found if e["check_yourself"]]
@@ -169,11 +171,11 @@ def guide_with_facts(guide: str, facts: dict[str, str]) -> str:
 
 def build(notebook_dir: Path, out: Path) -> list[dict]:
     """Write the student edition of ``notebook_dir`` to ``out`` (replaced); return its exercises."""
-    if out.resolve() in (notebook_dir.resolve(), ROOT):
-        raise ValueError(f"out must be a folder of its own, got {out}")
-    if out.exists():
+    if out.exists() and any(out.iterdir()):  # only an earlier edition is replaced, never another folder
+        if not (out / "exercises.json").is_file() or out.resolve() in (notebook_dir.resolve(), ROOT):
+            raise ValueError(f"out must be a new folder or an earlier student edition, got {out}")
         shutil.rmtree(out)
-    out.mkdir(parents=True)
+    out.mkdir(parents=True, exist_ok=True)
     manifest = []
     for path in sorted(notebook_dir.iterdir()):
         if path.suffix == ".ipynb":

@@ -109,6 +109,13 @@ def test_an_untagged_answer_stops_the_build_and_a_tagged_one_is_left_out():
     assert not edition.looks_like_answer(nbformat.v4.new_markdown_cell("1. How many?\n   Answer `(a, b)`."))
 
 
+def test_the_build_replaces_only_an_earlier_edition(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match="earlier student edition"):
+        edition.build(NOTEBOOKS, tmp_path)
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
 def test_claims_come_from_the_opening_cell_and_read_as_ranges():
     opening = nbformat.v4.new_markdown_cell("# 99\n**B1** x; B2 y; **B3**, B9 and G2; from the comparison C3, C4")
     later = nbformat.v4.new_markdown_cell("## 1. (E5)")
