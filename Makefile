@@ -16,7 +16,7 @@ export PYTHONHASHSEED := 0
 # commands started from make inherit it; libgomp reads it only when torch loads.
 export OMP_WAIT_POLICY := PASSIVE
 
-.PHONY: lab test test-unit test-notebooks test-browser test-slow ensure-browser notebooks bench lint lock clean FORCE
+.PHONY: lab test test-unit test-notebooks test-browser test-slow test-student student ensure-browser notebooks bench lint lock clean FORCE
 
 # The interpreter .venv was made from (venv writes it to pyvenv.cfg) and its version; empty if none.
 VENV_PYTHON := $(realpath $(shell sed -n 's/^executable *= *//p' $(VENV)/pyvenv.cfg 2>/dev/null))
@@ -92,6 +92,14 @@ test-unit: $(STAMP)
 
 test-notebooks: $(STAMP)
 	OMP_NUM_THREADS=1 MPLBACKEND=Agg $(BIN)/python -m pytest -p no:cacheprovider -o addopts="" -n 2 --dist loadfile -q --nbval-lax notebooks
+
+# The student edition: outputs cleared, written-out answers (cells tagged `answer`) left out,
+# stored results and an exercise manifest beside them. test-student runs it top to bottom as it is.
+student: $(STAMP)
+	$(BIN)/python scripts/student_edition.py --out build/student
+
+test-student: student
+	OMP_NUM_THREADS=1 MPLBACKEND=Agg $(BIN)/python -m pytest -p no:cacheprovider -o addopts="" -n 2 --dist loadfile -q --nbval-lax build/student
 
 # Finds (or fetches) a Chromium for the browser test; run first by `make test`, so a missing
 # browser stops the run within seconds of the installation, not after the other tests.

@@ -5,6 +5,6 @@ The machinery is in ``core``; each notebook group's checkers are in their own mo
 """
 
 from lessons_lib.exercises import bert, comparison, elmo, gpt, pretraining  # noqa: F401  (registers the checkers)
-from lessons_lib.exercises.core import check, code_exercise, exercise, solution
+from lessons_lib.exercises.core import check, code_exercise, exercise, exercise_kind, solution
 
-__all__ = ["check", "code_exercise", "exercise", "solution"]
+__all__ = ["check", "code_exercise", "exercise", "exercise_kind", "solution"]
