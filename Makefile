@@ -117,11 +117,17 @@ test: ensure-browser lint test-unit test-notebooks test-browser
 
 # The unit tests and nbval on every other supported Python found here (on the PATH, or installed by
 # pyenv), one per version, each in its own environment under $(PYTHONS_VENVS)/X.Y, installed as
-# .venv is; `.ci/run` runs it after `make test`. Every version is tried; a failure fails the target.
+# .venv is. Every version is tried; a failure fails the target. TEST_PYTHONS_PICK=N tests only one
+# of them, the N-th counted round, newest first (`.ci/run` passes the commit count, so that
+# successive commits take turns and the run stays within its time budget).
 PYTHONS_VENVS ?= .venvs
+TEST_PYTHONS_PICK ?=
 test-pythons:
-	@default=$(word 2,$(PYTHON_ID)); sh scripts/find_pythons.sh --all | { failed=; while read -r python version; do \
-	  minor=$${version%.*}; [ "$$minor" = "$${default%.*}" ] && continue; \
+	@default=$(word 2,$(PYTHON_ID)); others=(); while read -r python version; do \
+	  [ "$${version%.*}" = "$${default%.*}" ] || others+=("$$python $$version"); \
+	  done < <(sh scripts/find_pythons.sh --all); \
+	  [ -z "$(TEST_PYTHONS_PICK)" ] || [ $${#others[@]} -eq 0 ] || others=("$${others[$(TEST_PYTHONS_PICK) % $${#others[@]}]}"); \
+	  failed=; for entry in "$${others[@]}"; do python=$${entry% *}; version=$${entry##* }; minor=$${version%.*}; \
 	  echo "== Python $$version ($$python): install, unit tests, nbval"; SECONDS=0; \
 	  $(MAKE) --no-print-directory VENV=$(PYTHONS_VENVS)/$$minor PYTHON=$$python $(PYTHONS_VENVS)/$$minor/.installed && \
 	  echo "== Python $$version: installed in $$SECONDS s" && SECONDS=0 && \
@@ -129,7 +135,7 @@ test-pythons:
 	  echo "== Python $$version: unit tests passed in $$SECONDS s" && SECONDS=0 && \
 	  $(MAKE) --no-print-directory VENV=$(PYTHONS_VENVS)/$$minor PYTHON=$$python test-notebooks && \
 	  echo "== Python $$version: nbval passed in $$SECONDS s" || failed="$$failed $$version"; done; \
-	  [ -z "$$failed" ] || { echo "== failed on Python$$failed" >&2; exit 1; }; }
+	  [ -z "$$failed" ] || { echo "== failed on Python$$failed" >&2; exit 1; }
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -o addopts="" -m slow -q tests

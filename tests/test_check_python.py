@@ -313,3 +313,12 @@ def test_test_pythons_runs_every_other_version_in_its_own_environment(machine, t
     done = _make(project, "test-pythons", path=machine["path"])
     assert done.returncode != 0
     assert "== failed on Python 3.12.1 3.11.7" in done.stderr, done.stdout + done.stderr
+
+
+@needs_make
+@pytest.mark.parametrize("pick, tested", [(0, "3.12.1"), (1, "3.11.7"), (4, "3.12.1")])
+def test_test_pythons_can_test_one_other_version_in_turn(machine, tmp_path, pick, tested):
+    project = _project(tmp_path / "project", python=str(machine["py313"]), version="3.13.0")
+    done = _make(project, "-n", "test-pythons", f"TEST_PYTHONS_PICK={pick}", path=machine["path"])
+    assert done.returncode == 0, done.stderr
+    assert re.findall(r"== Python (\d\S+) \(", done.stdout) == [tested]
