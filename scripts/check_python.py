@@ -11,17 +11,26 @@ Written so that any Python, old ones included, can run it far enough to explain 
 import os
 import sys
 
-# The Python release every pinned package supports (pyproject.toml's requires-python; a test checks
-# that the two agree): any 3.11 patch release, 3.11.0 included.
-NEEDED = (3, 11)
+# The Python releases every pinned package supports, oldest first (pyproject.toml's requires-python
+# and the Makefile's list of interpreters to look for; a test checks that the three agree): any
+# patch release of each, x.y.0 included.
+SUPPORTED = ((3, 11), (3, 12), (3, 13))
 
 HOW_TO_GET_IT = """\
-Install Python 3.11 and point make at it, for example:
+Install one of them and point make at it, for example:
+  Debian 13:     sudo apt install python3.13 python3.13-venv
   Debian 12:     sudo apt install python3.11 python3.11-venv
-  Ubuntu 24.04:  sudo add-apt-repository ppa:deadsnakes/ppa && sudo apt install python3.11 python3.11-venv
-  macOS:         brew install python@3.11
-  anywhere:      pyenv install 3.11   (or the installer from python.org)
-then:            make PYTHON=/path/to/python3.11 lab"""
+  Ubuntu 24.04:  sudo apt install python3.12 python3.12-venv
+  Fedora:        sudo dnf install python3.13
+  macOS:         brew install python@3.13
+  anywhere:      pyenv install 3.13   (or the installer from python.org)
+then:            make PYTHON=/path/to/python3.13 lab"""
+
+
+def _names(versions):
+    """'3.11, 3.12 or 3.13'."""
+    names = ["{0}.{1}".format(*v) for v in versions]
+    return names[0] if len(names) == 1 else "{0} or {1}".format(", ".join(names[:-1]), names[-1])
 
 
 def fail(problem):
@@ -31,15 +40,16 @@ def fail(problem):
 
 def main():
     version = ".".join(str(part) for part in sys.version_info[:3])
-    if tuple(sys.version_info[:2]) != NEEDED:
-        fail("{0} is Python {1}; the pinned packages need Python {2}.{3} (any {2}.{3}.x).".format(
-            sys.executable, version, NEEDED[0], NEEDED[1]))
+    minor = "{0}.{1}".format(*sys.version_info[:2])
+    if tuple(sys.version_info[:2]) not in SUPPORTED:
+        fail("{0} is Python {1}; the pinned packages need Python {2} (any patch release).".format(
+            sys.executable, version, _names(SUPPORTED)))
     try:
-        import ensurepip  # noqa: F401  (Debian and Ubuntu ship it apart, in python3.11-venv)
+        import ensurepip  # noqa: F401  (Debian and Ubuntu ship it apart, in python3.x-venv)
         import venv  # noqa: F401
     except ImportError:
         fail("{0} (Python {1}) cannot create a virtual environment: its venv/ensurepip modules are "
-             "missing. On Debian or Ubuntu: sudo apt install python3.11-venv".format(sys.executable, version))
+             "missing. On Debian or Ubuntu: sudo apt install python{2}-venv".format(sys.executable, version, minor))
     print("{0} {1}".format(os.path.realpath(sys.executable), version))
 
 
