@@ -64,13 +64,19 @@ def train_loop(
     desc: str = "training",
     show_progress: bool = True,
     history: TrainHistory | None = None,
+    first_step: int = 0,
 ) -> TrainHistory:
-    """Run ``steps`` optimisation steps over ``batches`` (cycled), with a tqdm progress bar."""
+    """Run ``steps`` optimisation steps over ``batches`` (cycled), with a tqdm progress bar.
+
+    ``first_step`` numbers the steps in messages (a run continued from step 500 says "step 503").
+    """
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:  # a ValueError for steps=True too
         raise ValueError(f"steps must be a positive int, got {steps!r}")
     if clip_grad is not None and clip_grad <= 0:
         raise ValueError(f"clip_grad must be positive or None, got {clip_grad}")
+    first_step = check_int("first_step", first_step, low=0)
     history = history if history is not None else TrainHistory()
+    done = len(history.losses)
     # A list or a DataLoader can be cycled; a one-shot generator is simply consumed.
     stream = itertools.cycle(batches) if hasattr(batches, "__len__") else iter(batches)
     model.train()
@@ -83,7 +89,10 @@ def train_loop(
         result = loss_fn(model, batch)
         loss, metrics = result if isinstance(result, tuple) else (result, {})
         if not torch.isfinite(loss):
-            raise FloatingPointError(f"loss became {loss.item()} at step {len(history.losses)}")
+            raise FloatingPointError(
+                f"loss became {loss.item()} at step {first_step + len(history.losses) - done}: training diverged "
+                "and the model's weights are spoiled (reload or rebuild the model before using it); "
+                "try a lower learning rate")
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if clip_grad is not None:
