@@ -26,7 +26,10 @@ def default_mode() -> int:
 
 def write_failed(folder: str | Path, err: BaseException) -> OSError:
     """One-line ``OSError`` for a write into ``folder`` that failed (full disk, read-only, no such folder)."""
-    reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err).splitlines()[0]
+    if isinstance(err, OSError):
+        reason = err.strerror or str(err)
+    else:  # torch's zip writer names no cause, only its own file offsets
+        reason = "the write failed part-way"
     return OSError(f"cannot write into {folder}: {reason}; free some disk space or make the folder "
                    "writable (or choose another folder), then try again")
 
