@@ -142,6 +142,25 @@ def check_id_sequence(name: str, value: Any, size: int, size_name: str = "vocab_
     return ids
 
 
+def check_labels(name: str, labels: Any, count: int, num_labels: int | None = None,
+                 what: str = "texts") -> list[int]:
+    """``count`` class labels (one per item of ``what``): ints in ``[0, num_labels)``; a list, array or 1-D tensor."""
+    if isinstance(labels, str | bytes) or not isinstance(labels, Iterable) or getattr(labels, "ndim", 1) != 1:
+        raise TypeError(f"{name} must be a list of class labels (ints), got {type(labels).__name__}")
+    allowed = f"ints in [0, {num_labels})" if num_labels is not None else "ints >= 0"
+    values = []
+    for i, item in enumerate(labels):
+        number = _as_int(item)
+        if number is None:
+            raise TypeError(f"{name} must be {allowed}, item {i} is {item!r}")
+        if number < 0 or (num_labels is not None and number >= num_labels):
+            raise ValueError(f"{name} must be {allowed} (one per class), item {i} is {number}")
+        values.append(number)
+    if len(values) != count:
+        raise ValueError(f"{name} must hold one label per item of {what}: {count} {what}, {len(values)} labels")
+    return values
+
+
 def check_mask(name: str, mask: Any, like: Tensor, *, what: str = "input_ids") -> Tensor:
     """A 0/1 mask (bool, int or float tensor) shaped like ``like``; one pass over it, so at entry points only."""
     if not isinstance(mask, Tensor):

@@ -26,7 +26,12 @@ from lessons_lib.tokenizers.basic import basic_tokenize
 from lessons_lib.tokenizers.bpe import ByteLevelBPE, load_gpt2_tokenizer
 from lessons_lib.tokenizers.byte_level import pre_tokenize
 from lessons_lib.tokenizers.wordpiece import WordPieceTokenizer, wordpiece
-from lessons_lib.training.checkpoints import SHIPPED_BERT, load_checkpoint, load_pretrained_bert
+from lessons_lib.training.checkpoints import (
+    SHIPPED_BERT,
+    load_checkpoint,
+    load_pretrained_bert,
+    sha256,
+)
 from lessons_lib.training.loop import masked_accuracy, seed_everything, train_loop
 
 CASES = [
@@ -109,11 +114,16 @@ def _damage_weights(d: Path) -> None:
     (d / "model.safetensors").write_bytes(bytes(data))
 
 
+def _sums_of_the_damage(d: Path, name: str) -> None:
+    # The sums made from the damaged file (as when a broken model was saved): only the reading can tell.
+    meta = json.loads((d / "metadata.json").read_text())
+    meta["sha256"][name] = sha256(d / name)
+    (d / "metadata.json").write_text(json.dumps(meta))
+
+
 def _truncate_weights(d: Path) -> None:
     (d / "model.safetensors").write_bytes((d / "model.safetensors").read_bytes()[:1000])
-    meta = json.loads((d / "metadata.json").read_text())
-    del meta["sha256"]["model.safetensors"]  # a file the sums do not cover must still be read safely
-    (d / "metadata.json").write_text(json.dumps(meta))
+    _sums_of_the_damage(d, "model.safetensors")
 
 
 def _bad_json(name: str):
@@ -125,18 +135,14 @@ def _bad_json(name: str):
 def _vocab_too_short(d: Path) -> None:
     lines = (d / "vocab.txt").read_text().splitlines()[:-5]
     (d / "vocab.txt").write_text("\n".join(lines) + "\n")
-    meta = json.loads((d / "metadata.json").read_text())
-    del meta["sha256"]["vocab.txt"]
-    (d / "metadata.json").write_text(json.dumps(meta))
+    _sums_of_the_damage(d, "vocab.txt")
 
 
 def _config_wider(d: Path) -> None:
     config = json.loads((d / "config.json").read_text())
     config["hidden_size"] = 64
     (d / "config.json").write_text(json.dumps(config))
-    meta = json.loads((d / "metadata.json").read_text())
-    del meta["sha256"]["config.json"]
-    (d / "metadata.json").write_text(json.dumps(meta))
+    _sums_of_the_damage(d, "config.json")
 
 
 FILE_CASES = [
@@ -193,7 +199,8 @@ def test_a_hugging_face_folder_is_not_a_checkpoint(tmp_path):
     folder.mkdir()
     (folder / "config.json").write_text(json.dumps({"model_type": "bert", "vocab_size": 10}))
     (folder / "model.safetensors").write_bytes(b"")
-    with pytest.raises(ValueError, match="Hugging Face model folder"):
+    with pytest.raises(ValueError, match="is a Hugging Face bert folder, not a lessons_lib checkpoint: load it with "
+                                         "BertModel.from_huggingface"):
         load_pretrained_bert(folder)
 
 

@@ -20,7 +20,7 @@ WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 
 
 # Hugging Face's model_type for each of our configs, and what loads it.
-_HF_MODEL_TYPES = {"BertConfig": ("bert", "BertModel.from_huggingface (or BertForPreTraining's)"),
+_HF_MODEL_TYPES = {"BertConfig": ("bert", "BertModel.from_huggingface"),
                    "GPTConfig": ("openai-gpt", "GPT.from_huggingface"),
                    "GPT2Config": ("gpt2", "GPT2.from_huggingface")}
 
@@ -54,8 +54,8 @@ def read_huggingface(source: str | Path | dict, config: Any, config_from_dict: C
     if not isinstance(source, str | Path):
         raise TypeError(f"source must be a folder path or a state dict, got {type(source).__name__}")
     directory = Path(source)
-    expected_type, loader = _HF_MODEL_TYPES.get(getattr(getattr(config_from_dict, "__self__", None), "__name__", ""),
-                                                ("", "this model's from_huggingface"))
+    expected_type, _ = _HF_MODEL_TYPES.get(getattr(getattr(config_from_dict, "__self__", None), "__name__", ""),
+                                           ("", ""))
     wanted = f"a Hugging Face {expected_type} folder".replace("  ", " ")
     if not directory.is_dir():
         raise FileNotFoundError(f"source {str(directory)!r} is not a directory")
@@ -69,16 +69,15 @@ def read_huggingface(source: str | Path | dict, config: Any, config_from_dict: C
         try:
             settings = json.loads(path.read_text(encoding="utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise ValueError(f"{path} is not valid JSON ({err}); {loader} expects {wanted}") from None
+            raise ValueError(f"{path} is not valid JSON ({err}); expected {wanted}") from None
         if not isinstance(settings, dict):
-            raise ValueError(f"{path} must hold a JSON object, got a {type(settings).__name__}; "
-                             f"{loader} expects {wanted}")
+            raise ValueError(f"{path} must hold a JSON object, got a {type(settings).__name__}; expected {wanted}")
         if settings.get("model_type", expected_type) != expected_type or (
                 "model_type" not in settings and (directory / "metadata.json").is_file()):
             right = loader_for(directory, settings)
             what = (f"a Hugging Face {settings['model_type']} model" if "model_type" in settings
-                    else "a lessons_lib checkpoint, not a Hugging Face folder")
-            raise ValueError(f"source {str(directory)!r} holds {what}; {loader} expects {wanted}"
+                    else "a lessons_lib checkpoint")
+            raise ValueError(f"source {str(directory)!r} holds {what}, but {wanted} was expected"
                              + (f": load it with {right}" if right else ""))
         try:
             config = config_from_dict(settings)

@@ -15,7 +15,11 @@ from pathlib import Path
 from types import ModuleType
 
 from lessons_lib.pretrain import bert, compare, elmo, gpt, gpt2
-from lessons_lib.training.resumable import check_run_folder, discard_unstarted_run, interrupted_advice
+from lessons_lib.training.resumable import (
+    check_run_folder,
+    discard_unstarted_run,
+    interrupted_advice,
+)
 
 MODELS: dict[str, ModuleType] = {"bert": bert, "elmo": elmo, "gpt": gpt, "gpt2": gpt2, "compare": compare}
 

@@ -6,7 +6,8 @@ import itertools
 import math
 import os
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,10 +90,8 @@ def train_loop(
         result = loss_fn(model, batch)
         loss, metrics = result if isinstance(result, tuple) else (result, {})
         if not torch.isfinite(loss):
-            raise FloatingPointError(
-                f"loss became {loss.item()} at step {first_step + len(history.losses) - done}: training diverged "
-                "and the model's weights are spoiled (reload or rebuild the model before using it); "
-                "try a lower learning rate")
+            raise FloatingPointError(f"loss became {loss.item()} at step {first_step + len(history.losses) - done}: "
+                                     "training diverged, and the model's weights are now spoiled")
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if clip_grad is not None:
@@ -107,6 +106,16 @@ def train_loop(
         bar.set_postfix(loss=f"{history.smoothed()[-1]:.3f}")
     model.eval()
     return history
+
+
+@contextmanager
+def reload_advice(what: str, how: str, lr: float) -> Iterator[None]:
+    """A run that diverges inside the block says that ``what``'s weights are spoiled and ``how`` to get good ones."""
+    try:
+        yield
+    except FloatingPointError as err:
+        raise FloatingPointError(f"{err}: do not use {what} as it is; {how}, then try a learning rate "
+                                 f"below lr={lr}") from None
 
 
 @torch.no_grad()

@@ -110,8 +110,11 @@ def train_resumable(
     batches = batches_from(step)
     while step < steps:
         chunk = min(save_every, steps - step)
-        train_loop(model, optimizer, batches, loss_fn, steps=chunk, scheduler=scheduler, first_step=step,
-                   desc=f"{desc} (steps {step}-{step + chunk} of {steps})", show_progress=show_progress)
+        try:
+            train_loop(model, optimizer, batches, loss_fn, steps=chunk, scheduler=scheduler, first_step=step,
+                       desc=f"{desc} (steps {step}-{step + chunk} of {steps})", show_progress=show_progress)
+        except FloatingPointError as err:  # the snapshot keeps the last good weights, but its schedule diverges
+            raise FloatingPointError(f"{err}; start the run again with a lower --lr and --overwrite") from None
         step += chunk
         save_snapshot(snapshot, {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                                  "scheduler": scheduler.state_dict(), "rng": torch.get_rng_state(), "step": step,

@@ -197,8 +197,8 @@ def test_a_diverged_run_names_the_step_counted_from_the_start(tmp_path):
         return loss * float("nan") if step >= 3 else loss
 
     model, optimizer, scheduler = _setup()
-    with pytest.raises(FloatingPointError, match=r"loss became nan at step 3: training diverged and the model's "
-                                                 r"weights are spoiled \(reload"):
+    with pytest.raises(FloatingPointError, match=r"loss became nan at step 3: training diverged, and the model's "
+                                                 r"weights are now spoiled; start the run again with a lower --lr"):
         train_resumable(model, optimizer, scheduler, lambda start: ((s, _batch(s)) for s in itertools.count(start)),
                         nan_from_step_3, steps=STEPS, save_every=2, snapshot_dir=tmp_path, settings={},
                         show_progress=False)
