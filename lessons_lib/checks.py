@@ -99,16 +99,85 @@ def check_strings(name: str, value: Any, *, non_empty: bool = True) -> list[str]
     return items
 
 
+def _as_int(value: Any) -> int | None:
+    """``value`` as an int if it is one (Python, NumPy, 0-d integer tensor), else None; bools are not ints."""
+    if isinstance(value, bool) or type(value).__name__ == "bool_" or getattr(value, "dtype", None) == torch.bool:
+        return None
+    try:
+        return operator.index(value)
+    except TypeError:
+        return None
+
+
 def check_token_ids(name: str, value: Any) -> list[int]:
-    """A list (or tuple) of token ids: ints >= 0."""
+    """A list (or tuple) of token ids: ints >= 0 (NumPy ints too), returned as a list of Python ints."""
     if not isinstance(value, list | tuple):
         raise TypeError(f"{name} must be a list of token ids (ints >= 0), got {type(value).__name__}")
+    ids = []
     for i, item in enumerate(value):
-        if isinstance(item, bool) or not isinstance(item, int):
+        number = _as_int(item)
+        if number is None:
             raise TypeError(f"{name} must be a list of token ids (ints >= 0), item {i} is {item!r}")
-        if item < 0:
-            raise ValueError(f"{name} must be a list of token ids (ints >= 0), item {i} is {item}")
-    return list(value)
+        if number < 0:
+            raise ValueError(f"{name} must be a list of token ids (ints >= 0), item {i} is {number}")
+        ids.append(number)
+    return ids
+
+
+def check_id_sequence(name: str, value: Any, size: int, size_name: str = "vocab_size") -> list[int]:
+    """One sequence of ids in ``[0, size)``: a list, tuple, 1-D array or tensor of ints (not bools, not a str)."""
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise TypeError(f"{name} must be a list of token ids (ints), got {type(value).__name__}")
+    if getattr(value, "ndim", 1) != 1:
+        raise ValueError(f"{name} must be one sequence of ids (1-D), got shape {tuple(value.shape)}: "
+                         "decode one row at a time")
+    ids = []
+    for i, item in enumerate(value):
+        number = _as_int(item)
+        if number is None:
+            raise TypeError(f"{name} must be a list of token ids (ints), item {i} is {item!r}")
+        if not 0 <= number < size:
+            raise ValueError(f"{name} must be ints in [0, {size_name}={size}), item {i} is {number}")
+        ids.append(number)
+    return ids
+
+
+def check_labels(name: str, labels: Any, count: int, num_labels: int | None = None,
+                 what: str = "texts") -> list[int]:
+    """``count`` class labels (one per item of ``what``): ints in ``[0, num_labels)``; a list, array or 1-D tensor."""
+    if isinstance(labels, str | bytes) or not isinstance(labels, Iterable) or getattr(labels, "ndim", 1) != 1:
+        raise TypeError(f"{name} must be a list of class labels (ints), got {type(labels).__name__}")
+    allowed = f"ints in [0, {num_labels})" if num_labels is not None else "ints >= 0"
+    values = []
+    for i, item in enumerate(labels):
+        number = _as_int(item)
+        if number is None:
+            raise TypeError(f"{name} must be {allowed}, item {i} is {item!r}")
+        if number < 0 or (num_labels is not None and number >= num_labels):
+            raise ValueError(f"{name} must be {allowed} (one per class), item {i} is {number}")
+        values.append(number)
+    if len(values) != count:
+        raise ValueError(f"{name} must hold one label per item of {what}: {count} {what}, {len(values)} labels")
+    return values
+
+
+def check_mask(name: str, mask: Any, like: Tensor, *, what: str = "input_ids") -> Tensor:
+    """A 0/1 mask (bool, int or float tensor) shaped like ``like``; one pass over it, so at entry points only."""
+    if not isinstance(mask, Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor of 0s and 1s shaped like {what}, got {type(mask).__name__}")
+    if mask.shape != like.shape:
+        raise ValueError(f"{name} must be shaped like {what} {tuple(like.shape)}, got {tuple(mask.shape)}")
+    if mask.dtype != torch.bool and not bool(((mask == 0) | (mask == 1)).all()):
+        bad = mask[(mask != 0) & (mask != 1)]
+        raise ValueError(f"{name} must hold only 0 (padding) and 1 (a real token), got {bad.flatten()[0].item()!r}")
+    return mask
+
+
+def check_path(name: str, value: Any) -> Any:
+    """A file or folder path: a str or an ``os.PathLike`` (not None, not a number)."""
+    if not isinstance(value, str) and not hasattr(value, "__fspath__"):
+        raise TypeError(f"{name} must be a path (a str or a pathlib.Path), got {type(value).__name__} {value!r}")
+    return value
 
 
 def check_ids_tensor(name: str, value: Any, *, dims: int = 2, signed: bool = False) -> Tensor:

@@ -75,6 +75,7 @@ def choose_next(logits: Tensor, *, do_sample: bool = False, temperature: float =
     if logits.dim() != 2:
         raise ValueError(f"logits must have shape (batch, vocab), got {tuple(logits.shape)}")
     _check_sampling(do_sample, temperature, top_k, top_p, generator)
+    _check_not_nan(logits)
     if not do_sample:
         return greedy(logits)  # temperature, top-k and top-p never change the highest score
     logits = apply_temperature(logits, temperature)
@@ -83,6 +84,23 @@ def choose_next(logits: Tensor, *, do_sample: bool = False, temperature: float =
     if top_p is not None:
         logits = top_p_filter(logits, top_p)
     return torch.multinomial(logits.softmax(dim=-1), 1, generator=generator).squeeze(-1)  # (B,)
+
+
+def _check_not_nan(logits: Tensor) -> None:
+    # NaN would pass silently: argmax picks it (token 0 of an all-NaN row), sampling fails deep in torch.
+    broken = torch.isnan(logits).any(dim=-1)  # (B,)
+    if bool(broken.any()):
+        raise ValueError(f"logits row {int(broken.nonzero()[0])} holds NaN scores: the model's weights are spoiled "
+                         "(e.g. by a training run that diverged); reload them")
+
+
+def _check_lm_scores(model: nn.Module, logits: object) -> None:
+    """The first step's output must be next-token scores (B, T, vocab): a model that reads both ways has none."""
+    if not isinstance(logits, Tensor) or logits.dim() != 3:
+        raise TypeError(f"model must be a left-to-right LM whose forward gives next-token scores (batch, seq, "
+                        f"vocab), such as GPT or GPT2; {type(model).__name__} gives {type(logits).__name__} "
+                        "(BERT and ELMo read in both directions and cannot continue a text)")
+    _check_not_nan(logits[:, -1])
 
 
 def _check_sampling(do_sample, temperature, top_k, top_p, generator) -> None:
@@ -139,8 +157,10 @@ def generate(model: nn.Module, ids: Tensor, max_new_tokens: int, *, do_sample: b
     try:
         cache = KVCache() if use_cache else None
         sequence, new_input = ids, ids  # with the cache, each step reads only the newest token
-        for _ in tqdm(range(max_new_tokens), desc="generating", disable=not show_progress):
+        for step in tqdm(range(max_new_tokens), desc="generating", disable=not show_progress):
             logits = model(new_input, cache=cache) if use_cache else model(sequence)  # (B, T, vocab)
+            if step == 0:  # checked once, on the prompt's scores
+                _check_lm_scores(model, logits)
             token = choose_next(logits[:, -1], do_sample=do_sample, temperature=temperature, top_k=top_k,
                                 top_p=top_p, generator=generator)  # (B,)
             sequence = torch.cat([sequence, token[:, None]], dim=1)  # (B, T + 1)

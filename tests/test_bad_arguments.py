@@ -26,7 +26,12 @@ from lessons_lib.tokenizers.basic import basic_tokenize
 from lessons_lib.tokenizers.bpe import ByteLevelBPE, load_gpt2_tokenizer
 from lessons_lib.tokenizers.byte_level import pre_tokenize
 from lessons_lib.tokenizers.wordpiece import WordPieceTokenizer, wordpiece
-from lessons_lib.training.checkpoints import SHIPPED_BERT, load_checkpoint, load_pretrained_bert
+from lessons_lib.training.checkpoints import (
+    SHIPPED_BERT,
+    load_checkpoint,
+    load_pretrained_bert,
+    sha256,
+)
 from lessons_lib.training.loop import masked_accuracy, seed_everything, train_loop
 
 CASES = [
@@ -40,7 +45,6 @@ CASES = [
     (lambda: wordpiece("a", ["a"]), TypeError, "vocab"),
     (lambda: basic_tokenize("text", lowercase="no"), TypeError, "lowercase"),
     (lambda: head_tail_split(-5), ValueError, "n_tokens"),
-    (lambda: head_tail_split(3.5), ValueError, "n_tokens"),
     (lambda: masked_accuracy([[0.1, 0.9]], torch.tensor([1])), TypeError, "logits"),
     (lambda: masked_accuracy(torch.zeros(1, 2), [1]), TypeError, "labels"),
     (lambda: combine_masks(torch.ones(2, dtype=torch.bool), [True, False]), TypeError, "masks"),
@@ -109,11 +113,16 @@ def _damage_weights(d: Path) -> None:
     (d / "model.safetensors").write_bytes(bytes(data))
 
 
+def _sums_of_the_damage(d: Path, name: str) -> None:
+    # The sums made from the damaged file (as when a broken model was saved): only the reading can tell.
+    meta = json.loads((d / "metadata.json").read_text())
+    meta["sha256"][name] = sha256(d / name)
+    (d / "metadata.json").write_text(json.dumps(meta))
+
+
 def _truncate_weights(d: Path) -> None:
     (d / "model.safetensors").write_bytes((d / "model.safetensors").read_bytes()[:1000])
-    meta = json.loads((d / "metadata.json").read_text())
-    del meta["sha256"]["model.safetensors"]  # a file the sums do not cover must still be read safely
-    (d / "metadata.json").write_text(json.dumps(meta))
+    _sums_of_the_damage(d, "model.safetensors")
 
 
 def _bad_json(name: str):
@@ -125,18 +134,14 @@ def _bad_json(name: str):
 def _vocab_too_short(d: Path) -> None:
     lines = (d / "vocab.txt").read_text().splitlines()[:-5]
     (d / "vocab.txt").write_text("\n".join(lines) + "\n")
-    meta = json.loads((d / "metadata.json").read_text())
-    del meta["sha256"]["vocab.txt"]
-    (d / "metadata.json").write_text(json.dumps(meta))
+    _sums_of_the_damage(d, "vocab.txt")
 
 
 def _config_wider(d: Path) -> None:
     config = json.loads((d / "config.json").read_text())
     config["hidden_size"] = 64
     (d / "config.json").write_text(json.dumps(config))
-    meta = json.loads((d / "metadata.json").read_text())
-    del meta["sha256"]["config.json"]
-    (d / "metadata.json").write_text(json.dumps(meta))
+    _sums_of_the_damage(d, "config.json")
 
 
 FILE_CASES = [
@@ -193,7 +198,8 @@ def test_a_hugging_face_folder_is_not_a_checkpoint(tmp_path):
     folder.mkdir()
     (folder / "config.json").write_text(json.dumps({"model_type": "bert", "vocab_size": 10}))
     (folder / "model.safetensors").write_bytes(b"")
-    with pytest.raises(ValueError, match="Hugging Face model folder"):
+    with pytest.raises(ValueError, match="is a Hugging Face bert folder, not a lessons_lib checkpoint: load it with "
+                                         "BertModel.from_huggingface"):
         load_pretrained_bert(folder)
 
 
@@ -216,3 +222,127 @@ def test_good_arguments_still_work():
     assert word_counts([["The cat", "the dog"]])["the"] == 2
     assert head_tail_split(801) == (256, 254) and head_tail_split(0) == (128, 382)
     assert basic_tokenize("Hello", lowercase=False) == ["Hello"]
+
+
+# --- cases that were silent or obscure: each now refused, naming the argument --------------------
+def _gpt_classifier():
+    from lessons_lib.models.gpt import GPTConfig, GPTForClassification
+
+    config = GPTConfig(vocab_size=10, max_len=8, hidden_size=8, num_layers=1, num_heads=2, intermediate_size=16)
+    return GPTForClassification(config, 2)
+
+
+def _elmo():
+    from lessons_lib.models.elmo import ElmoBiLM, ElmoConfig
+
+    return ElmoBiLM(ElmoConfig.tiny(10))
+
+
+def _tiny_lm():
+    from lessons_lib.models.tiny_lm import TinyLM
+
+    return TinyLM(TinyLMConfig(10, hidden_size=8, num_layers=1, num_heads=2, max_len=8))
+
+
+def _zero_row_mid_sentence():
+    from lessons_lib.tokenizers.elmo_chars import batch_char_ids
+
+    ids = batch_char_ids([["a", "b", "c"]])
+    ids[0, 1] = 0
+    return ids
+
+
+_IDS = torch.tensor([[1, 2, 3]])
+_WP = WordPieceTokenizer(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "a"])
+
+SILENT_OR_OBSCURE = [
+    (lambda: _WP.decode([True, False]), TypeError, r"ids must be a list of token ids \(ints\), item 0 is True"),
+    (lambda: _WP.convert_tokens_to_ids([1, 2]), TypeError, "tokens must be a list of strings, item 0"),
+    (lambda: ByteLevelBPE.train([], 300, show_progress=False), ValueError, "texts must hold at least one"),
+    (lambda: __import__("lessons_lib.objectives.next_token", fromlist=["x"]).windows_from_ids([[1, 2, -1, 4]], 2),
+     ValueError, r"documents must hold token ids \(ints >= 0\)"),
+    (lambda: __import__("lessons_lib.generation", fromlist=["x"]).choose_next(torch.full((1, 5), float("nan"))),
+     ValueError, "logits row 0 holds NaN scores: the model's weights are spoiled"),
+    (lambda: _elmo()(_zero_row_mid_sentence()), ValueError, "char_ids sentence 0 has an all-zero row"),
+    (lambda: _elmo()(torch.full((1, 2, 50), 300)), ValueError, "char_ids must lie in"),
+    (lambda: __import__("lessons_lib.tokenizers.elmo_chars", fromlist=["x"]).decode_char_ids([1, 2]), ValueError,
+     "row must be one word's 50 character ids"),
+    (lambda: __import__("lessons_lib.tokenizers.elmo_chars", fromlist=["x"]).decode_char_ids(torch.full((50,), 999)),
+     ValueError, "row must lie in"),
+    (lambda: load_text_file(None), TypeError, "path must be a path"),
+    (lambda: __import__("lessons_lib.data.encoding", fromlist=["x"]).collate_pairs(
+        [__import__("lessons_lib.data.encoding", fromlist=["x"]).PairEncoding(["a"], [0])], pad_id=0),
+     TypeError, r"encodings\[0\] must hold token ids"),
+    (lambda: __import__("lessons_lib.data.encoding", fromlist=["x"]).encode_texts(
+        ByteLevelBPE.train(["a cat sat on a mat"] * 3, 260, show_progress=False), ["a text"]),
+     TypeError, "tokenizer must be a BERT tokenizer"),
+    (lambda: _gpt_classifier()(_IDS, torch.ones(1, 4)), ValueError, r"attention_mask must be shaped like input_ids"),
+    (lambda: _gpt_classifier()(_IDS, extract_positions=[2]), TypeError, "extract_positions must be a torch.Tensor"),
+    (lambda: _gpt_classifier()(_IDS, torch.tensor([[1, 2, 1]])), ValueError,
+     r"attention_mask must hold only 0 \(padding\) and 1"),
+    (lambda: _tiny_bert()(_IDS, torch.tensor([[0.0, 0.0, 1.0]])), TypeError, "token_type_ids must be an integer"),
+    (lambda: _tiny_bert()(_IDS, None, torch.tensor([[1, 1, 2]])), ValueError, "attention_mask must hold only 0"),
+    (lambda: _tiny_bert()(_IDS, None, torch.ones(1, 2)), ValueError, "attention_mask must be shaped like input_ids"),
+    (lambda: _tiny_lm()(torch.tensor([[1, 99]])), ValueError, r"ids must lie in \[0, vocab_size=10\)"),
+    (lambda: _tiny_lm()(torch.tensor([[1.0, 2.0]])), TypeError, "ids must be an integer tensor"),
+    (lambda: _tiny_lm()(_IDS, positions=torch.tensor([[1, 0, 1]])), ValueError, "positions must be a boolean tensor"),
+    (lambda: generate(_tiny_bert(), _IDS, 2, use_cache=False), TypeError,
+     "model must be a left-to-right LM .* BertModel gives BertOutput"),
+    (lambda: __import__("lessons_lib.tasks.fill_mask", fromlist=["x"]).fill_mask(
+        BertForPreTraining(BertConfig(vocab_size=6, hidden_size=8, num_layers=1, num_heads=2, intermediate_size=16,
+                                      max_position_embeddings=16)), _WP, "a [MASK]", k=10**6),
+     ValueError, r"k must be an int in \[1, 6\]"),
+    (lambda: head_tail_split(3.5), TypeError, "n_tokens"),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "words"), SILENT_OR_OBSCURE)
+def test_silent_or_obscure_cases_now_name_the_argument(call, error, words):
+    with pytest.raises(error, match=words):
+        call()
+
+
+def test_numpy_integers_are_accepted_wherever_an_int_is():
+    import numpy as np
+
+    from lessons_lib.data.encoding import encode_pair
+    from lessons_lib.data.truncation import truncate
+
+    assert head_tail_split(np.int64(900)) == head_tail_split(900)
+    assert truncate(list(range(12)), "head+tail", np.int32(5)) == truncate(list(range(12)), "head+tail", 5)
+    assert encode_pair([np.int64(5)], [np.int16(6)], cls_id=np.int64(2), sep_id=3, max_len=np.int64(8)) == \
+        encode_pair([5], [6], cls_id=2, sep_id=3, max_len=8)
+    assert _WP.decode(np.array([5, 5])) == _WP.decode([5, 5])
+
+
+def test_an_empty_merges_file_is_refused(tmp_path):
+    ByteLevelBPE.train(["a cat sat on a mat"] * 3, 260, show_progress=False).save(tmp_path)
+    (tmp_path / "merges.txt").write_text("")
+    with pytest.raises(ValueError, match="merges_txt .* is empty"):
+        ByteLevelBPE.from_files(tmp_path / "vocab.json", tmp_path / "merges.txt")
+
+
+def test_tokenizer_files_are_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    from pathlib import Path as P
+
+    real = P.write_text
+
+    def full_disk(self, text, *args, **kwargs):
+        real(self, text[: len(text) // 2], *args, **kwargs)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(P, "write_text", full_disk)
+    with pytest.raises(OSError, match=rf"^cannot write into {tmp_path}: No space left on device"):
+        _WP.save_vocab(tmp_path / "vocab.txt")
+    with pytest.raises(OSError, match=rf"^cannot write into {tmp_path}: No space left on device"):
+        ByteLevelBPE.train(["a cat sat on a mat"] * 3, 260, show_progress=False).save(tmp_path)
+    assert list(tmp_path.iterdir()) == []  # no cut vocab.json, no empty vocab.txt, no partial file
+
+
+def test_an_exercise_checker_given_a_float_mask_says_so():
+    from lessons_lib.exercises import check
+
+    def float_mask(attention_mask):
+        return torch.ones(attention_mask.shape[0], attention_mask.shape[1], attention_mask.shape[1])
+
+    assert check("gpt-combined-mask", float_mask) is False  # a verdict, not a crash

@@ -5,13 +5,20 @@ Each model's own run and options are tested beside its module (tests/pretrain/te
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 import lessons_lib.pretrain as pretrain
 from lessons_lib.pretrain import bert, main
+from lessons_lib.training.resumable import SNAPSHOT_FILE, run_folder, save_snapshot
 
 TINY = ["bert", "--steps", "6", "--documents", "4", "--eval-documents", "2"]
+
+
+@pytest.fixture(autouse=True)
+def _in_a_fresh_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the default --out, runs/bert-tiny, is relative to the current folder
 
 
 def test_every_model_has_a_module_with_its_options_and_its_run():
@@ -50,14 +57,78 @@ def test_an_error_of_the_run_is_one_line_and_exit_code_2(monkeypatch, capsys):
     assert capsys.readouterr().err == "python -m lessons_lib.pretrain bert: error: --documents 4: too few\n"
 
 
-def test_an_interrupted_run_says_how_to_resume(monkeypatch, capsys):
-    def interrupted(args, argv):
+def _interrupted_after(snapshot: bool):
+    def run(args, argv):
+        work, _ = run_folder(args.out, resume=args.resume, overwrite=args.overwrite)
+        (work / "vocab.txt").write_text("[PAD]\n")
+        if snapshot:
+            save_snapshot(work / "resume" / SNAPSHOT_FILE, {"step": 2})
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(bert, "run", interrupted)
+    return run
+
+
+def test_an_interrupted_run_says_how_to_resume(monkeypatch, capsys):
+    monkeypatch.setattr(bert, "run", _interrupted_after(snapshot=True))
     assert main([*TINY, "--overwrite"]) == 130
     err = capsys.readouterr().err
     assert "python -m lessons_lib.pretrain " + " ".join(TINY) + " --resume" in err  # --overwrite left out
+
+
+def test_interrupted_before_the_first_snapshot_says_start_again_and_that_works(monkeypatch, capsys):
+    # Ctrl-C before the first snapshot: --resume would have nothing to continue from, so it is not advised,
+    # and the same command again (with or without --resume) starts the run again: no circle of advice.
+    monkeypatch.setattr(bert, "run", _interrupted_after(snapshot=False))
+    assert main(TINY) == 130
+    err = capsys.readouterr().err
+    assert "--resume" not in err and err.endswith("Start again with:\n  python -m lessons_lib.pretrain "
+                                                  + " ".join(TINY) + "\n")
+    seen = []
+    monkeypatch.setattr(bert, "run", lambda args, argv: seen.append(
+        run_folder(args.out, resume=args.resume, overwrite=args.overwrite)) or {"stopped_at": 2})
+    for argv in (TINY, [*TINY, "--resume"]):
+        assert main(argv) == 0
+        Path("runs/bert-tiny.partial").mkdir(exist_ok=True)  # as a run killed before its first snapshot leaves it
+    assert [resuming for _, resuming in seen] == [False, False]
+
+
+def test_options_are_checked_before_the_run_folder_is_created(capsys):
+    for bad, message in ((["--resume"], "nothing to resume"), (["--out", "a-file"], "is a file")):
+        Path("a-file").write_text("x")
+        with pytest.raises(SystemExit):
+            main([*TINY, *bad])
+        assert message in capsys.readouterr().err
+        assert sorted(p.name for p in Path().iterdir()) == ["a-file"]  # no runs/, no OUT.partial/
+
+
+def test_a_run_refused_late_leaves_no_run_folder(monkeypatch, capsys):
+    def refused_after_the_vocabulary(args, argv):
+        work, _ = run_folder(args.out, resume=args.resume, overwrite=args.overwrite)
+        (work / "vocab.txt").write_text("[PAD]\n")
+        raise ValueError("--batch-size 64 is more than the 3 training windows")
+
+    monkeypatch.setattr(bert, "run", refused_after_the_vocabulary)
+    assert main(TINY) == 2
+    assert "--batch-size 64" in capsys.readouterr().err and not Path("runs/bert-tiny.partial").exists()
+
+
+@pytest.mark.parametrize("error", [FloatingPointError("loss became nan at step 7: training diverged"),
+                                   OSError("cannot write into runs: No space left on device")])
+def test_a_diverged_run_or_a_full_disk_is_one_line(monkeypatch, capsys, error):
+    def fail(args, argv):
+        raise error
+
+    monkeypatch.setattr(bert, "run", fail)
+    assert main(TINY) == 2
+    assert capsys.readouterr().err == f"python -m lessons_lib.pretrain bert: error: {error}\n"
+
+
+@pytest.mark.parametrize("model", ["bert", "elmo", "gpt", "gpt2"])
+@pytest.mark.parametrize("lr", ["inf", "nan", "-1"])
+def test_a_learning_rate_that_is_not_a_positive_number_is_refused(model, lr, capsys):
+    with pytest.raises(SystemExit):
+        main([model, "--lr", lr])
+    assert "--lr must be a positive number" in capsys.readouterr().err
 
 
 def test_common_options_and_their_defaults(monkeypatch):

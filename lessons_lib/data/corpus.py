@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from lessons_lib.checks import check_int
+from lessons_lib.checks import check_int, check_path
 from lessons_lib.data import bundled_text
 from lessons_lib.data.bundled_text import _FILES, data_path, split_sentences  # noqa: F401  (_FILES: for tests)
 
@@ -129,7 +129,7 @@ MIN_DOCUMENTS = 10  # fewer, and the 10 % validation and test splits would be em
 def load_text_file(path: str | Path, *, seed: int = 0) -> Corpus:
     """A student's own UTF-8 text file as a corpus: documents are separated by blank lines."""
     check_int("seed", seed)
-    path = Path(path)
+    path = Path(check_path("path", path))
     if not path.is_file():
         raise FileNotFoundError(f"path {str(path)!r} does not exist or is not a file")
     try:

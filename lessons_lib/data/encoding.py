@@ -29,7 +29,7 @@ def truncate_pair(tokens_a: list, tokens_b: list, max_tokens: int) -> tuple[list
             raise TypeError(
                 f"{name} must be a list or tuple of tokens, got {type(tokens).__name__}"
             )
-    check_int("max_tokens", max_tokens, low=2)
+    max_tokens = check_int("max_tokens", max_tokens, low=2)
     # Trimming the longer side keeps as much of the shorter sentence as possible: a short
     # sentence loses a larger share of its meaning per token than a long one.
     len_a, len_b = len(tokens_a), len(tokens_b)
@@ -45,12 +45,10 @@ def encode_pair(
     ids_a: list[int], ids_b: list[int], *, cls_id: int, sep_id: int, max_len: int | None = None
 ) -> PairEncoding:
     """``[CLS] A [SEP] B [SEP]`` with segment ids, truncated first to `max_len` if given."""
-    check_token_ids("ids_a", ids_a)
-    check_token_ids("ids_b", ids_b)
-    check_int("cls_id", cls_id, low=0)
-    check_int("sep_id", sep_id, low=0)
+    ids_a, ids_b = check_token_ids("ids_a", ids_a), check_token_ids("ids_b", ids_b)  # NumPy ints become ints
+    cls_id, sep_id = check_int("cls_id", cls_id, low=0), check_int("sep_id", sep_id, low=0)
     if max_len is not None:
-        check_int("max_len", max_len, low=5)
+        max_len = check_int("max_len", max_len, low=5)
         # Three places are taken by [CLS] and the two [SEP]s.
         ids_a, ids_b = truncate_pair(ids_a, ids_b, max_len - 3)
     input_ids = [cls_id, *ids_a, sep_id, *ids_b, sep_id]
@@ -80,8 +78,12 @@ def collate_pairs(encodings: list[PairEncoding], *, pad_id: int) -> dict[str, to
     attention_mask = torch.zeros((batch, width), dtype=torch.long)  # (B, T)
     for row, enc in enumerate(encodings):
         length = len(enc.input_ids)
-        input_ids[row, :length] = torch.tensor(enc.input_ids, dtype=torch.long)
-        token_type_ids[row, :length] = torch.tensor(enc.token_type_ids, dtype=torch.long)
+        try:  # checked by the conversion itself: no extra pass in a training loop
+            input_ids[row, :length] = torch.tensor(enc.input_ids, dtype=torch.long)
+            token_type_ids[row, :length] = torch.tensor(enc.token_type_ids, dtype=torch.long)
+        except (TypeError, ValueError, RuntimeError):
+            raise TypeError(f"encodings[{row}] must hold token ids (ints), got input_ids {enc.input_ids[:5]!r} and "
+                            f"token_type_ids {enc.token_type_ids[:5]!r}; encode texts with encode_pair first") from None
         attention_mask[row, :length] = 1
     return {
         "input_ids": input_ids,
@@ -95,7 +97,11 @@ def collate_pairs(encodings: list[PairEncoding], *, pad_id: int) -> dict[str, to
 def encode_texts(tokenizer, texts: Sequence[str], max_len: int = 64) -> dict[str, torch.Tensor]:
     """``[CLS] text [SEP]`` for each text (cut to ``max_len``), padded into one batch."""
     texts = check_strings("texts", texts)
-    check_int("max_len", max_len, low=3)  # [CLS], one token, [SEP]
+    missing = [name for name in ("cls_id", "sep_id", "pad_id") if not hasattr(tokenizer, name)]
+    if missing:  # e.g. GPT-2's byte-level BPE: no [CLS], [SEP] or [PAD]
+        raise TypeError(f"tokenizer must be a BERT tokenizer (a WordPieceTokenizer, with [CLS], [SEP] and [PAD]); "
+                        f"{type(tokenizer).__name__} has no {', '.join(missing)}")
+    max_len = check_int("max_len", max_len, low=3)  # [CLS], one token, [SEP]
     encodings = []
     for text in texts:
         ids = tokenizer.encode(text)[: max_len - 2]

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypeVar
 
-from lessons_lib.checks import check_choice
+from lessons_lib.checks import check_choice, check_int
 
 T = TypeVar("T")
 STRATEGIES = ("head", "tail", "head+tail")
@@ -26,15 +26,13 @@ BERT_MAX_TOKENS = 510  # 512 positions less [CLS] and [SEP]
 
 def _check(strategy: object, max_tokens: object) -> None:
     check_choice("strategy", strategy, STRATEGIES)
-    if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 2:  # ValueError for 2.5 too
-        raise ValueError(f"max_tokens must be an int >= 2, got {max_tokens!r}")
+    check_int("max_tokens", max_tokens, low=2)
 
 
 def head_tail_split(n_tokens: int, max_tokens: int = BERT_MAX_TOKENS) -> tuple[int, int]:
     """How many tokens head+tail keeps from the start and from the end of a text of ``n_tokens``."""
     _check("head+tail", max_tokens)
-    if isinstance(n_tokens, bool) or not isinstance(n_tokens, int) or n_tokens < 0:
-        raise ValueError(f"n_tokens must be a non-negative int, got {n_tokens!r}")
+    n_tokens, max_tokens = check_int("n_tokens", n_tokens, low=0), int(max_tokens)  # NumPy ints too
     long_text = n_tokens > round(max_tokens * 800 / BERT_MAX_TOKENS)
     head = round(max_tokens * (256 if long_text else 128) / BERT_MAX_TOKENS)
     return head, max_tokens - head
@@ -43,8 +41,7 @@ def head_tail_split(n_tokens: int, max_tokens: int = BERT_MAX_TOKENS) -> tuple[i
 def kept_mask(n_tokens: int, strategy: str, max_tokens: int = BERT_MAX_TOKENS) -> list[bool]:
     """For each of ``n_tokens`` positions, whether ``strategy`` keeps it."""
     _check(strategy, max_tokens)
-    if isinstance(n_tokens, bool) or not isinstance(n_tokens, int) or n_tokens < 0:
-        raise ValueError(f"n_tokens must be a non-negative int, got {n_tokens!r}")
+    n_tokens, max_tokens = check_int("n_tokens", n_tokens, low=0), int(max_tokens)  # NumPy ints too
     if n_tokens <= max_tokens:
         return [True] * n_tokens
     if strategy == "head":

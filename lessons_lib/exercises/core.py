@@ -79,6 +79,8 @@ def _run_code(name: str, answer: Any) -> str | None:
             continue
         if not isinstance(got, torch.Tensor) or got.shape != expected.shape:
             return f"expected a tensor of shape {tuple(expected.shape)}, got {getattr(got, 'shape', type(got).__name__)}"
+        if torch.bool in (got.dtype, expected.dtype) and got.dtype != expected.dtype:  # allclose cannot compare them
+            return f"expected a tensor of dtype {expected.dtype}, got {got.dtype}"
         if not torch.allclose(got, expected, rtol=1e-4, atol=1e-5):
             return f"the values differ (largest difference {float((got.float() - expected.float()).abs().max()):.3g})"
     return None

@@ -18,7 +18,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 
-from lessons_lib.checks import check_choice, check_int, check_number
+from lessons_lib.checks import check_choice, check_ids_tensor, check_int, check_mask, check_number
 from lessons_lib.layers.transformer import ACTIVATIONS, BlockConfig, TransformerBlock
 from lessons_lib.models.huggingface import bert_names, init_normal, load_mapped, read_huggingface
 
@@ -202,10 +202,13 @@ def _check_shapes(input_ids: Tensor, token_type_ids: Tensor | None, attention_ma
     if input_ids.shape[1] > max_positions:
         raise ValueError(f"input_ids has {input_ids.shape[1]} positions; this model takes at most "
                          f"{max_positions} (truncate the text first)")
-    for name, given in (("token_type_ids", token_type_ids), ("attention_mask", attention_mask)):
-        if given is not None and (not isinstance(given, Tensor) or given.shape != input_ids.shape):
-            raise ValueError(f"{name} must be a tensor shaped like input_ids {tuple(input_ids.shape)}, got "
-                             f"{tuple(given.shape) if isinstance(given, Tensor) else type(given).__name__}")
+    if token_type_ids is not None:
+        if not isinstance(token_type_ids, Tensor) or token_type_ids.shape != input_ids.shape:
+            raise ValueError(f"token_type_ids must be a tensor shaped like input_ids {tuple(input_ids.shape)}, got "
+                             f"{getattr(token_type_ids, 'shape', type(token_type_ids).__name__)}")
+        check_ids_tensor("token_type_ids", token_type_ids)  # an integer tensor: segment 0 or 1, not 0.0 or 1.0
+    if attention_mask is not None:
+        check_mask("attention_mask", attention_mask, input_ids)
 
 
 class BertPreTrainingHeads(nn.Module):

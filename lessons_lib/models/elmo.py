@@ -17,7 +17,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 
-from lessons_lib.checks import check_int, check_number
+from lessons_lib.checks import check_ids_in_range, check_ids_tensor, check_int, check_number
 from lessons_lib.layers.char_cnn import CHAR_SLOTS, CharCNN, CharCNNConfig
 from lessons_lib.layers.lstm import LstmConfig, LstmStack
 
@@ -108,6 +108,7 @@ class ElmoBiLM(nn.Module):
         if not isinstance(char_ids, Tensor) or char_ids.dim() != 3 or char_ids.shape[-1] != CHAR_SLOTS:
             raise ValueError(f"char_ids must be a (batch, words, {CHAR_SLOTS}) tensor of character ids, "
                              f"got {getattr(char_ids, 'shape', type(char_ids).__name__)}")
+        _check_char_ids(char_ids, self.token_layer.config.char_vocab_size)
         tokens = self.token_layer(char_ids)  # (B, T, P)
         forward_layers = self.forward_lm(tokens)  # L of (B, T, P), position t has read words 0..t
         # The backward LM reads each sentence from its last real word to its first: reverse the
@@ -119,6 +120,19 @@ class ElmoBiLM(nn.Module):
         if not logits:
             return ElmoOutput(representations, None, None)
         return ElmoOutput(representations, self.softmax(forward_layers[-1]), self.softmax(backward_layers[-1]))
+
+
+def _check_char_ids(char_ids: Tensor, char_vocab_size: int) -> None:
+    """Integer ids in [0, char_vocab_size); all-zero rows ("no word") only after a sentence's last word."""
+    check_ids_tensor("char_ids", char_ids, dims=3)
+    check_ids_in_range("char_ids", char_ids, char_vocab_size, "the character vocabulary")
+    real = (char_ids != 0).any(dim=-1)  # (B, T) True for a word
+    gaps = real[:, 1:] & ~real[:, :-1]  # a word right after a "no word" row
+    if bool(gaps.any()):
+        sentence, word = (int(i) for i in gaps.nonzero()[0])
+        raise ValueError(f"char_ids sentence {sentence} has an all-zero row (no word) at position {word}, before "
+                         "a real word: zero rows are padding and must come after the sentence's last word "
+                         "(batch_char_ids pads that way)")
 
 
 def _reversed_order(char_ids: Tensor) -> Tensor:

@@ -21,7 +21,7 @@ from typing import ClassVar, NamedTuple
 import torch
 from torch import Tensor, nn
 
-from lessons_lib.checks import check_choice, check_int, check_number
+from lessons_lib.checks import check_choice, check_ids_tensor, check_int, check_mask, check_number
 from lessons_lib.layers.masks import combine_masks, look_ahead_mask
 from lessons_lib.layers.transformer import ACTIVATIONS, BlockConfig, TransformerBlock
 from lessons_lib.models.huggingface import gpt_names, init_normal, load_mapped, read_huggingface
@@ -259,13 +259,17 @@ def _extract(gpt: GPT, input_ids: Tensor, attention_mask: Tensor | None, extract
         raise ValueError("input_ids must have shape (batch, seq) or (batch, sequences, seq)")
     ids = input_ids if input_ids.dim() == 3 else input_ids[:, None]  # (B, S, T)
     batch, sequences, length = ids.shape
+    if attention_mask is not None:
+        check_mask("attention_mask", attention_mask, input_ids)
     flat_mask = None if attention_mask is None else attention_mask.reshape(batch * sequences, -1)
-    if attention_mask is not None and attention_mask.shape != input_ids.shape:
-        raise ValueError(f"attention_mask must have the shape of input_ids {tuple(input_ids.shape)}, "
-                         f"got {tuple(attention_mask.shape)}")
     if extract_positions is None:  # the last real token of each sequence
         real = torch.ones_like(ids) if attention_mask is None else attention_mask.reshape(ids.shape)
         extract_positions = real.long().sum(-1) - 1  # (B, S)
+    check_ids_tensor("extract_positions", extract_positions, dims=extract_positions.dim()
+                     if isinstance(extract_positions, Tensor) else 1, signed=True)
+    if extract_positions.shape not in ((batch, sequences), (batch,) if sequences == 1 else None):
+        raise ValueError(f"extract_positions must have one position per sequence, shape ({batch}, {sequences})"
+                         f"{f' or ({batch},)' if sequences == 1 else ''}, got {tuple(extract_positions.shape)}")
     extract_positions = extract_positions.reshape(batch, sequences)
     if extract_positions.min() < 0 or extract_positions.max() >= length:
         raise ValueError(f"extract_positions must lie in [0, {length}), got values from "
@@ -289,6 +293,5 @@ def _check_input(input_ids: Tensor, attention_mask: Tensor | None, max_len: int)
     if input_ids.shape[1] > max_len:
         raise ValueError(f"input_ids has {input_ids.shape[1]} positions; this model's context (max_len) "
                          f"is {max_len}: cut the input first")
-    if attention_mask is not None and (not isinstance(attention_mask, Tensor)
-                                       or attention_mask.shape != input_ids.shape):
-        raise ValueError(f"attention_mask must be a tensor shaped like input_ids {tuple(input_ids.shape)}")
+    if attention_mask is not None:
+        check_mask("attention_mask", attention_mask, input_ids)

@@ -8,13 +8,40 @@ clear error when they do not fit the model.
 from __future__ import annotations
 
 import json
+import pickle
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from safetensors import SafetensorError
 from torch import Tensor, nn
 
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+
+
+# Hugging Face's model_type for each of our configs, and what loads it.
+_HF_MODEL_TYPES = {"BertConfig": ("bert", "BertModel.from_huggingface"),
+                   "GPTConfig": ("openai-gpt", "GPT.from_huggingface"),
+                   "GPT2Config": ("gpt2", "GPT2.from_huggingface")}
+
+
+def loader_for(directory: Path, settings: dict) -> str | None:
+    """What loads a folder whose ``config.json`` holds ``settings``: a Hugging Face model's or a lessons_lib loader."""
+    for model_type, loader in _HF_MODEL_TYPES.values():
+        if settings.get("model_type") == model_type:
+            return f"{loader}({str(directory)!r})"
+    if "model_type" in settings:
+        return None
+    # Our checkpoints: each config's fields say the model; GPT and GPT-2 differ in their vocabulary files.
+    if "type_vocab_size" in settings:
+        name = "load_pretrained_bert"
+    elif "cell_size" in settings:
+        name = "load_pretrained_elmo"
+    elif "max_len" in settings:
+        name = "load_pretrained_gpt2" if (directory / "vocab.json").is_file() else "load_pretrained_gpt"
+    else:
+        return None
+    return f"lessons_lib.{name}({str(directory)!r})"
 
 
 def read_huggingface(source: str | Path | dict, config: Any, config_from_dict: Callable[[dict], Any]
@@ -27,6 +54,9 @@ def read_huggingface(source: str | Path | dict, config: Any, config_from_dict: C
     if not isinstance(source, str | Path):
         raise TypeError(f"source must be a folder path or a state dict, got {type(source).__name__}")
     directory = Path(source)
+    expected_type, _ = _HF_MODEL_TYPES.get(getattr(getattr(config_from_dict, "__self__", None), "__name__", ""),
+                                           ("", ""))
+    wanted = f"a Hugging Face {expected_type} folder".replace("  ", " ")
     if not directory.is_dir():
         raise FileNotFoundError(f"source {str(directory)!r} is not a directory")
     if not (directory / "config.json").is_file():
@@ -35,18 +65,37 @@ def read_huggingface(source: str | Path | dict, config: Any, config_from_dict: C
     if weights is None:
         raise FileNotFoundError(f"source {str(directory)!r} has no model.safetensors")
     if config is None:
-        settings = json.loads((directory / "config.json").read_text(encoding="utf-8"))
-        if (directory / "metadata.json").is_file() and "model_type" not in settings:
-            raise ValueError(f"source {str(directory)!r} is a lessons_lib checkpoint, not a Hugging Face folder: "
-                             "load it with lessons_lib.load_pretrained_bert(source)")
-        config = config_from_dict(settings)
-    if weights.suffix == ".safetensors":
-        from safetensors.torch import load_file
+        path = directory / "config.json"
+        try:
+            settings = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise ValueError(f"{path} is not valid JSON ({err}); expected {wanted}") from None
+        if not isinstance(settings, dict):
+            raise ValueError(f"{path} must hold a JSON object, got a {type(settings).__name__}; expected {wanted}")
+        if settings.get("model_type", expected_type) != expected_type or (
+                "model_type" not in settings and (directory / "metadata.json").is_file()):
+            right = loader_for(directory, settings)
+            what = (f"a Hugging Face {settings['model_type']} model" if "model_type" in settings
+                    else "a lessons_lib checkpoint")
+            raise ValueError(f"source {str(directory)!r} holds {what}, but {wanted} was expected"
+                             + (f": load it with {right}" if right else ""))
+        try:
+            config = config_from_dict(settings)
+        except KeyError as err:
+            raise ValueError(f"{path} lacks {err.args[0]!r}, which {wanted}'s config.json holds") from None
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"{path} does not describe {wanted} ({err})") from None
+    try:
+        if weights.suffix == ".safetensors":
+            from safetensors.torch import load_file
 
-        return load_file(str(weights)), config
-    import torch
+            return load_file(str(weights)), config
+        import torch
 
-    return torch.load(weights, map_location="cpu", weights_only=True), config
+        return torch.load(weights, map_location="cpu", weights_only=True), config
+    except (SafetensorError, RuntimeError, OSError, ValueError, EOFError, pickle.UnpicklingError) as err:
+        raise ValueError(f"{weights} is not a readable weights file ({str(err).splitlines()[0][:160]}); "
+                         f"download {wanted} again") from None
 
 
 def load_mapped(model: nn.Module, state: dict[str, Tensor]) -> None:

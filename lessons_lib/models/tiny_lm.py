@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from lessons_lib.checks import check_bool, check_int, check_number
+from lessons_lib.checks import check_bool, check_ids_tensor, check_int, check_number
 from lessons_lib.layers.masks import look_ahead_mask
 from lessons_lib.layers.transformer import BlockConfig, TransformerBlock
 
@@ -74,11 +74,16 @@ class TinyLM(nn.Module):
 
     def encode(self, ids: Tensor) -> Tensor:
         """(B, T) ids -> the last block's vectors (B, T, H): what a downstream task would read."""
-        if not isinstance(ids, Tensor) or ids.dim() != 2 or ids.shape[1] > self.config.max_len:
+        check_ids_tensor("ids", ids)
+        if ids.shape[1] > self.config.max_len:
             raise ValueError(f"ids must be a (batch, seq) tensor with seq <= max_len={self.config.max_len}, "
-                             f"got {getattr(ids, 'shape', type(ids).__name__)}")
+                             f"got {tuple(ids.shape)}")
         where = torch.arange(ids.shape[1], device=ids.device)  # (T,)
-        x = self.norm(self.token(ids) + self.position(where))  # (B, T, H)
+        try:
+            tokens = self.token(ids)  # (B, T, H)
+        except IndexError:  # checked only when the lookup fails: no scan of the ids on every call
+            raise ValueError(f"ids must lie in [0, vocab_size={self.config.vocab_size})") from None
+        x = self.norm(tokens + self.position(where))  # (B, T, H)
         mask = look_ahead_mask(ids.shape[1], device=ids.device) if self.config.causal else None  # (T, T)
         for block in self.blocks:
             x = block(x, mask)
@@ -87,6 +92,11 @@ class TinyLM(nn.Module):
     def forward(self, ids: Tensor, *, positions: Tensor | None = None) -> Tensor:
         """(B, T) ids -> scores (B, T, vocab), or (N, vocab) where the boolean ``positions`` is True."""
         x = self.encode(ids)  # (B, T, H)
+        if positions is not None and (not isinstance(positions, Tensor) or positions.dtype != torch.bool
+                                      or positions.shape != ids.shape):
+            raise ValueError(f"positions must be a boolean tensor shaped like ids {tuple(ids.shape)} (True where "
+                             f"a score is wanted), got {getattr(positions, 'dtype', type(positions).__name__)} "
+                             f"{tuple(getattr(positions, 'shape', ()))}")
         if positions is not None:  # score only where a loss is taken: the vocabulary product dominates
             x = x[positions]  # (N, H)
         return self.transform(x) @ self.token.weight.T + self.bias

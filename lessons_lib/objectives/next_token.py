@@ -39,10 +39,17 @@ def windows_from_ids(documents: Sequence[Sequence[int]], window: int) -> Tensor:
     """
     if isinstance(window, bool) or not isinstance(window, int) or window < 2:
         raise ValueError(f"window must be an int >= 2, got {window!r}")
+    if isinstance(documents, str) or not isinstance(documents, Sequence):
+        raise TypeError(f"documents must be a list of token-id lists, got {type(documents).__name__}")
     rows = [list(ids[i : i + window]) for ids in documents for i in range(0, len(ids) - window + 1, window)]
     if not rows:
         raise ValueError(f"documents hold no window of {window} tokens")
-    return torch.tensor(rows)
+    windows = torch.tensor(rows)
+    # Checked once on the whole tensor: a -1 would pass as a token here and fail deep inside a model.
+    if windows.dtype != torch.long or int(windows.min()) < 0:
+        raise ValueError(f"documents must hold token ids (ints >= 0), got {windows.dtype} values from "
+                         f"{windows.min().item()} to {windows.max().item()}")
+    return windows
 
 
 def unigram_entropy(windows: Tensor, vocab_size: int) -> float:

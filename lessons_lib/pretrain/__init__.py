@@ -15,6 +15,11 @@ from pathlib import Path
 from types import ModuleType
 
 from lessons_lib.pretrain import bert, compare, elmo, gpt, gpt2
+from lessons_lib.training.resumable import (
+    check_run_folder,
+    discard_unstarted_run,
+    interrupted_advice,
+)
 
 MODELS: dict[str, ModuleType] = {"bert": bert, "elmo": elmo, "gpt": gpt, "gpt2": gpt2, "compare": compare}
 
@@ -53,6 +58,11 @@ def _parse(argv: list[str]) -> tuple[argparse.Namespace, ModuleType]:
             sub.error(f"--{option.replace('_', '-')} must be an integer >= {least}, got {value}")
     module = MODELS[args.model]
     module.check_arguments(args, sub)
+    if module is not compare:  # compare's --out holds its two runs' folders, each checked by its own command
+        try:  # before OUT.partial/ is created: a refused run leaves nothing behind
+            check_run_folder(args.out, resume=args.resume, overwrite=args.overwrite)
+        except ValueError as err:
+            sub.error(str(err))
     return args, module
 
 
@@ -63,12 +73,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         metadata = module.run(args, argv)
     except KeyboardInterrupt:
-        again = " ".join(["python -m lessons_lib.pretrain", *[a for a in argv if a not in ("--resume", "--overwrite")],
-                          "--resume"])
-        print(f"\ninterrupted; the last snapshot (every --save-every steps) is kept. Continue with:\n  {again}",
-              file=sys.stderr)
+        print("\n" + (interrupted_advice(args.out, argv) if module is not compare
+                      else "interrupted; each of the two runs above has said how to continue it"), file=sys.stderr)
         return 130
-    except (ValueError, FileNotFoundError) as err:  # a bad option or file: one line, no traceback
+    # A bad option or file, a full disk, a run that diverged: one line, no traceback.
+    except (ValueError, OSError, FloatingPointError) as err:
+        if module is not compare:
+            discard_unstarted_run(args.out)  # a run refused before its first snapshot leaves nothing behind
         print(f"python -m lessons_lib.pretrain {args.model}: error: {err}", file=sys.stderr)
         return 2
     if "stopped_at" in metadata:

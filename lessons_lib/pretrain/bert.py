@@ -75,13 +75,13 @@ def run(args: argparse.Namespace, argv: list[str] | None = None) -> dict:
     start, cpu_start = time.perf_counter(), time.process_time()
     use_threads(args.threads)  # threads that sleep while they wait: see lessons_lib.threads
     out: Path = args.out
-    work = run_folder(out, resume=args.resume, overwrite=args.overwrite)  # vocabulary and snapshots
+    work, resuming = run_folder(out, resume=args.resume, overwrite=args.overwrite)  # vocabulary, snapshots
     corpus = load_corpus()
     vocab_file = work / "vocab.txt"
     if args.init is not None:  # continue from a checkpoint: its vocabulary goes with its weights
         initial, tokenizer, _ = load_pretrained_bert(args.init)
         shutil.copyfile(Path(args.init) / "vocab.txt", vocab_file)
-    elif args.resume:
+    elif resuming:
         tokenizer = WordPieceTokenizer.from_vocab_file(vocab_file)
     else:
         texts = [s for doc in (corpus.train[: args.documents] if args.documents else corpus.train) for s in doc]
@@ -108,7 +108,7 @@ def run(args: argparse.Namespace, argv: list[str] | None = None) -> dict:
     settings = {name: getattr(args, name) for name in _RESUME_SETTINGS}
     run = train_resumable(model, optimizer, scheduler, stream.batches, pretraining_loss, steps=args.steps,
                           save_every=args.save_every, snapshot_dir=work / "resume", settings=settings,
-                          resume=args.resume, stop_at=args.stop_at, started=start, desc="pre-training BERT",
+                          resume=resuming, stop_at=args.stop_at, started=start, desc="pre-training BERT",
                           show_progress=not args.no_progress)
     if run["stopped"]:
         return {"stopped_at": run["step"]}

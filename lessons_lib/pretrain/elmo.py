@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import platform
 import shlex
 import shutil
@@ -55,8 +56,8 @@ def check_arguments(args: argparse.Namespace, parser: argparse.ArgumentParser) -
         value = getattr(args, option)
         if value < least:
             parser.error(f"--{option.replace('_', '-')} must be an integer >= {least}, got {value}")
-    if not args.lr > 0:
-        parser.error(f"--lr must be a number > 0, got {args.lr}")
+    if not (math.isfinite(args.lr) and args.lr > 0):
+        parser.error(f"--lr must be a positive number, got {args.lr}")
 
 
 def run(args: argparse.Namespace, argv: list[str] | None = None) -> dict:
@@ -64,10 +65,10 @@ def run(args: argparse.Namespace, argv: list[str] | None = None) -> dict:
     start, cpu_start = time.perf_counter(), time.process_time()
     use_threads(args.threads)  # threads that sleep while they wait: see lessons_lib.threads
     out: Path = args.out
-    work = run_folder(out, resume=args.resume, overwrite=args.overwrite)  # vocabulary and snapshots
+    work, resuming = run_folder(out, resume=args.resume, overwrite=args.overwrite)  # vocabulary, snapshots
     corpus = load_corpus()
     vocab_file = work / "vocab.txt"
-    if not args.resume:
+    if not resuming:
         shutil.copyfile(SHIPPED_BERT / "vocab.txt", vocab_file)
     tokenizer = WordPieceTokenizer.from_vocab_file(vocab_file)
     char_table = vocabulary_char_ids(tokenizer)  # (V, 50): each output token's spelling
@@ -87,7 +88,7 @@ def run(args: argparse.Namespace, argv: list[str] | None = None) -> dict:
     settings = {name: getattr(args, name) for name in _RESUME_SETTINGS}
     run = train_resumable(model, optimizer, scheduler, stream.batches, partial(bilm_loss, char_table=char_table),
                           steps=args.steps, save_every=args.save_every, snapshot_dir=work / "resume",
-                          settings=settings, resume=args.resume, stop_at=args.stop_at, started=start,
+                          settings=settings, resume=resuming, stop_at=args.stop_at, started=start,
                           desc="pre-training ELMo", show_progress=not args.no_progress)
     if run["stopped"]:
         return {"stopped_at": run["step"]}

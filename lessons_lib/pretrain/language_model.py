@@ -9,6 +9,7 @@ writes the checkpoint (weights, config, vocabulary files, metadata) into ``--out
 from __future__ import annotations
 
 import argparse
+import math
 import platform
 import shlex
 import shutil
@@ -53,8 +54,8 @@ def check_lm_arguments(args: argparse.Namespace, parser: argparse.ArgumentParser
     """Refuse options that cannot work, naming the option; ``context`` is the model's longest input."""
     if not 0.0 <= args.dropout < 1.0:
         parser.error(f"--dropout must be in [0, 1), got {args.dropout}")
-    if not args.lr > 0:
-        parser.error(f"--lr must be > 0, got {args.lr}")
+    if not (math.isfinite(args.lr) and args.lr > 0):
+        parser.error(f"--lr must be a positive number, got {args.lr}")
     if not 2 <= args.window <= context:
         parser.error(f"--window must be between 2 and {context} (the tiny model's context)")
     if args.batch_size < 1:
@@ -79,9 +80,9 @@ def run_language_model(args: argparse.Namespace, argv: list[str] | None, recipe:
     start, cpu_start = time.perf_counter(), time.process_time()
     use_threads(args.threads)  # threads that sleep while they wait: see lessons_lib.threads
     out: Path = args.out
-    work = run_folder(out, resume=args.resume, overwrite=args.overwrite)  # vocabulary and snapshots
+    work, resuming = run_folder(out, resume=args.resume, overwrite=args.overwrite)  # vocabulary, snapshots
     corpus = load_corpus()
-    tokenizer = recipe.make_tokenizer(work, args.resume, corpus)
+    tokenizer = recipe.make_tokenizer(work, resuming, corpus)
     documents = corpus.train[: args.documents] if args.documents else corpus.train
     windows = recipe.encode_windows(documents, tokenizer, args.window)  # (N, window)
     if len(windows) < args.batch_size:
@@ -100,7 +101,7 @@ def run_language_model(args: argparse.Namespace, argv: list[str] | None, recipe:
     settings.update({name: str(getattr(args, name)) for name in recipe.settings})
     run = train_resumable(model, optimizer, scheduler, stream.batches, loss_fn, steps=args.steps,
                           save_every=args.save_every, snapshot_dir=work / "resume", settings=settings,
-                          resume=args.resume, stop_at=args.stop_at, started=start,
+                          resume=resuming, stop_at=args.stop_at, started=start,
                           desc=f"pre-training {recipe.name}", show_progress=not args.no_progress)
     if run["stopped"]:
         return {"stopped_at": run["step"]}

@@ -10,10 +10,15 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from lessons_lib.checks import check_int, check_number, check_strings
+from lessons_lib.checks import check_int, check_labels, check_number, check_strings
 from lessons_lib.data.encoding import encode_texts
 from lessons_lib.tokenizers.wordpiece import WordPieceTokenizer
-from lessons_lib.training.loop import TrainHistory, train_loop, warmup_linear_schedule
+from lessons_lib.training.loop import (
+    TrainHistory,
+    reload_advice,
+    train_loop,
+    warmup_linear_schedule,
+)
 
 
 def fine_tune(
@@ -34,8 +39,9 @@ def fine_tune(
     Only parameters with ``requires_grad`` are updated (and get optimizer state), so freezing a
     part, e.g. ``classifier.bert.embeddings.requires_grad_(False)``, saves its memory.
     """
-    if len(texts) != len(labels) or not texts:
-        raise ValueError("texts and labels must be non-empty and equally long")
+    texts = check_strings("texts", texts)
+    head = getattr(classifier, "classifier", None)  # BertForSequenceClassification's output layer
+    labels = check_labels("labels", labels, len(texts), getattr(head, "out_features", None))
     check_int("epochs", epochs, low=1)
     check_int("batch_size", batch_size, low=1)
     check_number("lr", lr, low=0.0, low_open=True)
@@ -54,14 +60,16 @@ def fine_tune(
             batches.append(batch)
     torch.manual_seed(seed)  # dropout masks
     optimizer = torch.optim.AdamW(trainable, lr=lr, weight_decay=0.01)
-    scheduler = warmup_linear_schedule(optimizer, max(1, len(batches) // 10), len(batches))
+    # A tenth of the steps warm up (none when there is a single step).
+    scheduler = warmup_linear_schedule(optimizer, min(max(1, len(batches) // 10), len(batches) - 1), len(batches))
 
     def loss_fn(model: nn.Module, batch: dict[str, Tensor]) -> Tensor:
         logits = model(batch["input_ids"], batch["token_type_ids"], batch["attention_mask"])
         return F.cross_entropy(logits, batch["labels"])
 
-    return train_loop(classifier, optimizer, batches, loss_fn, steps=len(batches), scheduler=scheduler, desc=desc,
-                      show_progress=show_progress)
+    with reload_advice("the classifier", "build it again on freshly loaded weights (load_pretrained_bert())", lr):
+        return train_loop(classifier, optimizer, batches, loss_fn, steps=len(batches), scheduler=scheduler,
+                          desc=desc, show_progress=show_progress)
 
 
 @torch.no_grad()

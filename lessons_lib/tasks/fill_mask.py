@@ -17,7 +17,7 @@ def fill_mask(model: BertForPreTraining, tokenizer: WordPieceTokenizer, text: st
     tokens = tokenizer.tokenize(text)
     if "[MASK]" not in tokens:
         raise ValueError(f"text must contain [MASK], got {text!r}")
-    check_int("k", k, low=1)
+    check_int("k", k, low=1, high=model.config.vocab_size)
     ids = torch.tensor([[tokenizer.cls_id, *tokenizer.convert_tokens_to_ids(tokens), tokenizer.sep_id]])
     first = torch.zeros_like(ids, dtype=torch.bool)
     first[0, tokens.index("[MASK]") + 1] = True  # +1 skips [CLS]

@@ -24,12 +24,24 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from lessons_lib.checks import check_choice, check_int, check_number, check_strings, check_type
+from lessons_lib.checks import (
+    check_choice,
+    check_int,
+    check_labels,
+    check_number,
+    check_strings,
+    check_type,
+)
 from lessons_lib.data.encoding import truncate_pair
 from lessons_lib.models.gpt import GPT
 from lessons_lib.objectives.masking import IGNORE_INDEX
 from lessons_lib.tokenizers.wordpiece import WordPieceTokenizer
-from lessons_lib.training.loop import TrainHistory, train_loop, warmup_linear_schedule
+from lessons_lib.training.loop import (
+    TrainHistory,
+    reload_advice,
+    train_loop,
+    warmup_linear_schedule,
+)
 
 TASK_TOKENS = ("[start]", "[delim]", "[extract]")
 
@@ -122,8 +134,9 @@ def collate_task_inputs(inputs: Sequence, *, pad_id: int = 0) -> dict[str, Tenso
 def task_batches(inputs: Sequence, labels: Sequence[int], *, batch_size: int = 16, epochs: int = 1,
                  seed: int | None = 0, pad_id: int = 0) -> list[dict[str, Tensor]]:
     """Batches of padded inputs with their ``labels``, reshuffled every epoch (``seed=None``: in order, once)."""
-    if len(inputs) != len(labels) or not len(inputs):
-        raise ValueError(f"inputs ({len(inputs)}) and labels ({len(labels)}) must be non-empty and equally long")
+    if isinstance(inputs, str) or not isinstance(inputs, Sequence) or not len(inputs):
+        raise ValueError(f"inputs must be a non-empty list of task inputs, got {type(inputs).__name__}")
+    labels = check_labels("labels", labels, len(inputs), what="inputs")
     check_int("batch_size", batch_size, low=1)
     check_int("epochs", epochs, low=1)
     rng = random.Random(seed)
@@ -163,12 +176,20 @@ def fine_tune_gpt(model: nn.Module, batches: list[dict[str, Tensor]], *, lm_weig
     check_number("lr", lr, low=0.0, low_open=True)
     if not isinstance(batches, list) or not batches:
         raise ValueError("batches must be a non-empty list (see task_batches)")
+    head = getattr(model, "head", None)
+    for i, batch in enumerate(batches):
+        if not isinstance(batch, dict) or not {"input_ids", "attention_mask", "labels"} <= set(batch):
+            raise ValueError(f"batches[{i}] must be a dict of input_ids, attention_mask and labels (see task_batches)")
+        # A classifier has one score per label; a multiple-choice model one per option (B, options, T).
+        classes = head.out_features if getattr(head, "out_features", 1) > 1 else batch["input_ids"].shape[1]
+        check_labels(f"batches[{i}]['labels']", batch["labels"], len(batch["input_ids"]), classes, what="inputs")
     torch.manual_seed(seed)  # dropout masks
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
     # A tenth of the steps warm up (none when there is a single step).
     scheduler = warmup_linear_schedule(optimizer, min(max(1, len(batches) // 10), len(batches) - 1), len(batches))
-    return train_loop(model, optimizer, batches, lambda m, b: task_loss(m, b, lm_weight), steps=len(batches),
-                      scheduler=scheduler, desc=desc, show_progress=show_progress)
+    with reload_advice("the model", "build it again on freshly loaded weights (load_pretrained_gpt())", lr):
+        return train_loop(model, optimizer, batches, lambda m, b: task_loss(m, b, lm_weight), steps=len(batches),
+                          scheduler=scheduler, desc=desc, show_progress=show_progress)
 
 
 @torch.no_grad()

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import regex
 
-from lessons_lib.checks import check_bool, check_type
+from lessons_lib.checks import check_bool, check_id_sequence, check_type
+from lessons_lib.files import write_text_atomic, writing_into
 from lessons_lib.tokenizers.bpe_training import END_OF_TEXT, byte_tokens, learn_bpe
 from lessons_lib.tokenizers.byte_level import from_printable, pre_tokenize, to_printable
 
@@ -57,6 +58,9 @@ class ByteLevelBPE:
         """Load GPT-2's formats: ``vocab.json`` (or ``encoder.json``) and ``merges.txt`` (or ``vocab.bpe``)."""
         vocab_text = _read_text(vocab_json, "vocab_json")
         merges_text = _read_text(merges_txt, "merges_txt")
+        if not merges_text.strip():  # even a BPE with no merges has its "#version" line: this file was cut
+            raise ValueError(f"merges_txt {str(merges_txt)!r} is empty; a merges.txt starts with a \"#version\" "
+                             "line and lists one merge per line (re-create or re-download it)")
         where = f"vocab_json {str(vocab_json)!r}"
         try:
             vocab = json.loads(vocab_text)
@@ -82,12 +86,14 @@ class ByteLevelBPE:
         """Write ``vocab.json`` and ``merges.txt`` into ``folder`` (created if needed); returns both paths."""
         check_type("folder", folder, str | Path, "a str or a path")
         folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        vocab_path, merges_path = folder / "vocab.json", folder / "merges.txt"
+        with writing_into(folder):
+            folder.mkdir(parents=True, exist_ok=True)
+        # Each file whole or not at all: a full disk leaves no cut vocab.json or empty merges.txt.
         # In id order, with \u escapes and ", " ": " separators: GPT-2's own encoder.json byte for byte.
-        vocab_path.write_text(json.dumps({token: i for i, token in enumerate(self._tokens)}), encoding="utf-8")
-        merges_path.write_text("#version: 0.2\n" + "".join(f"{a} {b}\n" for a, b in self._merges),
-                               encoding="utf-8")
+        vocab_path = write_text_atomic(folder / "vocab.json",
+                                       json.dumps({token: i for i, token in enumerate(self._tokens)}))
+        merges_path = write_text_atomic(folder / "merges.txt",
+                                        "#version: 0.2\n" + "".join(f"{a} {b}\n" for a, b in self._merges))
         return vocab_path, merges_path
 
     @classmethod
@@ -156,19 +162,7 @@ class ByteLevelBPE:
 
     def convert_ids_to_tokens(self, ids: Iterable[int]) -> list[str]:
         """Ids -> tokens (printable strings)."""
-        if isinstance(ids, str | bytes) or not isinstance(ids, Iterable):
-            raise TypeError(f"ids must be a list of token ids (ints), got {type(ids).__name__}")
-        if getattr(ids, "ndim", 1) != 1:
-            raise ValueError(f"ids must be one sequence of ids (1-D), got shape {tuple(ids.shape)}: "
-                             "decode one row at a time")
-        tokens = []
-        for i, item in enumerate(ids):
-            if isinstance(item, bool) or not hasattr(item, "__index__"):
-                raise TypeError(f"ids must be a list of token ids (ints), item {i} is {item!r}")
-            if not 0 <= int(item) < len(self._tokens):
-                raise ValueError(f"ids must be ints in [0, vocab_size={len(self._tokens)}), item {i} is {int(item)}")
-            tokens.append(self._tokens[int(item)])
-        return tokens
+        return [self._tokens[i] for i in check_id_sequence("ids", ids, len(self._tokens))]
 
     def token_to_id(self, token: str) -> int:
         """The id of one token (a printable string such as 'Ġworld')."""

@@ -52,6 +52,8 @@ def learn_bpe(texts: Iterable[str], vocab_size: int, *, special_tokens: Iterable
         if not isinstance(text, str):
             raise TypeError(f"texts must hold only str, item {i} is {type(text).__name__}")
         word_counts.update(pre_tokenize(text))
+    if not word_counts:
+        raise ValueError("texts must hold at least one non-empty text to learn merges from, got none")
     words = sorted(word_counts)  # a fixed order, so training never depends on the order of a dict
     merger = _PairCounts([list(to_printable(w)) for w in words], [word_counts[w] for w in words])
 

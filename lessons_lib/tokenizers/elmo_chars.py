@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
-from lessons_lib.checks import check_strings
+from lessons_lib.checks import check_ids_in_range, check_ids_tensor, check_strings
 
 MAX_WORD_CHARS = 50  # slots per word: begin mark, up to 48 bytes, end mark, padding
 BOS_CHAR, EOS_CHAR = 256, 257  # the one character of <S> and of </S>
@@ -52,6 +52,11 @@ def batch_char_ids(sentences: Sequence[list[str]]) -> Tensor:
 
 def decode_char_ids(row: Tensor) -> str:
     """The word a row of 50 character ids spells (``<S>``, ``</S>``, or '' for a row of zeros)."""
+    if not isinstance(row, Tensor) or row.dim() != 1 or row.shape[0] != MAX_WORD_CHARS:
+        raise ValueError(f"row must be one word's {MAX_WORD_CHARS} character ids, a 1-D tensor (char_ids[b, t]), "
+                         f"got {getattr(row, 'shape', type(row).__name__)}")
+    check_ids_tensor("row", row, dims=1)
+    check_ids_in_range("row", row, CHAR_VOCAB_SIZE, "CHAR_VOCAB_SIZE")
     slots = [int(c) - 1 for c in row]
     if all(c == -1 for c in slots):
         return ""

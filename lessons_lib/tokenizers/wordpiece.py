@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from lessons_lib.checks import check_id_sequence, check_strings, check_type
+from lessons_lib.files import write_text_atomic
 from lessons_lib.tokenizers.basic import SPECIAL_TOKENS, basic_tokenize
 from lessons_lib.tokenizers.wordpiece_training import MAX_CHARS_PER_WORD, learn_vocabulary
 
@@ -85,10 +87,9 @@ class WordPieceTokenizer:
         return cls([t.rstrip("\r") for t in tokens], lowercase=lowercase)
 
     def save_vocab(self, path: str | Path) -> Path:
-        """Write the vocabulary as a BERT ``vocab.txt``."""
-        path = Path(path)
-        path.write_text("".join(t + "\n" for t in self._tokens), encoding="utf-8")
-        return path
+        """Write the vocabulary as a BERT ``vocab.txt`` (whole or not at all: a full disk leaves no half file)."""
+        check_type("path", path, str | Path, "a str or a path")
+        return write_text_atomic(path, "".join(t + "\n" for t in self._tokens))
 
     # -- training -------------------------------------------------------------------------------
     @classmethod
@@ -128,25 +129,12 @@ class WordPieceTokenizer:
 
     def convert_tokens_to_ids(self, tokens: Iterable[str]) -> list[int]:
         """Tokens -> ids; an unknown token gets the [UNK] id."""
-        if isinstance(tokens, str) or not isinstance(tokens, Iterable):
-            raise TypeError(f"tokens must be an iterable of str (not a single str), got {type(tokens).__name__}")
         unk = self._ids[self.unk_token]
-        return [self._ids.get(t, unk) for t in tokens]
+        return [self._ids.get(t, unk) for t in check_strings("tokens", tokens, non_empty=False)]
 
     def convert_ids_to_tokens(self, ids: Iterable[int]) -> list[str]:
         """Ids -> tokens."""
-        if isinstance(ids, str) or not isinstance(ids, Iterable):
-            raise TypeError(f"ids must be an iterable of ints, got {type(ids).__name__}")
-        if getattr(ids, "ndim", 1) != 1:
-            raise ValueError(f"ids must be one sequence of ids (1-D), got shape {tuple(ids.shape)}: "
-                             "decode one row at a time")
-        out = []
-        for i in ids:
-            i = int(i) if hasattr(i, "__index__") else i
-            if not isinstance(i, int) or not 0 <= i < len(self._tokens):
-                raise ValueError(f"ids must be ints in [0, {len(self._tokens)}), got {i!r}")
-            out.append(self._tokens[i])
-        return out
+        return [self._tokens[i] for i in check_id_sequence("ids", ids, len(self._tokens))]
 
     # -- the vocabulary -------------------------------------------------------------------------
     @property

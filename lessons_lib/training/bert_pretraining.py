@@ -143,7 +143,8 @@ def pretraining_loss(model: BertForPreTraining, batch: dict[str, Tensor], nsp_we
                      ) -> tuple[Tensor, dict[str, float]]:
     """MLM cross-entropy over the selected positions plus NSP cross-entropy over the pairs."""
     mlm_logits, labels, nsp_logits = _selected_logits(model, batch)
-    mlm_loss = F.cross_entropy(mlm_logits, labels)
+    # A batch of short pairs can have no position selected: it teaches the MLM nothing (mean over none: NaN).
+    mlm_loss = F.cross_entropy(mlm_logits, labels) if len(labels) else mlm_logits.sum() * 0.0
     nsp_loss = F.cross_entropy(nsp_logits, batch["nsp_labels"])
     return mlm_loss + nsp_weight * nsp_loss, {"mlm_loss": mlm_loss.item(), "nsp_loss": nsp_loss.item()}
 

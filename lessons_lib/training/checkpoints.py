@@ -25,10 +25,12 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import Tensor, nn
 
+from lessons_lib.files import default_mode, writing_into
 from lessons_lib.models.bert import BertConfig, BertForPreTraining
 from lessons_lib.models.elmo import ElmoBiLM, ElmoConfig
 from lessons_lib.models.gpt import GPT, GPTConfig
 from lessons_lib.models.gpt2 import GPT2, GPT2Config
+from lessons_lib.models.huggingface import loader_for
 from lessons_lib.tokenizers.bpe import ByteLevelBPE
 from lessons_lib.tokenizers.wordpiece import WordPieceTokenizer
 
@@ -72,18 +74,22 @@ def save_checkpoint(directory: str | Path, model: nn.Module, config: Any, metada
             raise FileNotFoundError(f"extra_files[{name!r}]: {source} is not a file")
     writing = directory.with_name(directory.name + ".writing")
     shutil.rmtree(writing, ignore_errors=True)  # left over from a save that was killed
-    writing.mkdir(parents=True)
-    # Tied weights (e.g. BERT's MLM decoder and token embeddings) share storage; safetensors
-    # refuses shared tensors, so each is stored as its own contiguous copy and re-tied on load.
-    state = {name: t.detach().contiguous().clone() for name, t in model.state_dict().items()}
-    save_file(state, str(writing / WEIGHTS_FILE))
-    (writing / CONFIG_FILE).write_text(config_text, encoding="utf-8")
-    for name, source in sources.items():
-        shutil.copyfile(source, writing / name)
-    sums = {p.name: sha256(p) for p in sorted(writing.iterdir())}
-    meta = {**(metadata or {}), "sha256": sums}
-    (writing / METADATA_FILE).write_text(json.dumps(meta, indent=2, default=str) + "\n", encoding="utf-8")
-    _replace_folder(writing, directory)
+    # A full disk or a read-only folder: one line naming the folder, and no half-written folder left.
+    with writing_into(directory.parent, writing):
+        writing.mkdir(parents=True)
+        # Tied weights (e.g. BERT's MLM decoder and token embeddings) share storage; safetensors
+        # refuses shared tensors, so each is stored as its own contiguous copy and re-tied on load.
+        state = {name: t.detach().contiguous().clone() for name, t in model.state_dict().items()}
+        save_file(state, str(writing / WEIGHTS_FILE))
+        (writing / CONFIG_FILE).write_text(config_text, encoding="utf-8")
+        for name, source in sources.items():
+            shutil.copyfile(source, writing / name)
+        sums = {p.name: sha256(p) for p in sorted(writing.iterdir())}
+        meta = {**(metadata or {}), "sha256": sums}
+        (writing / METADATA_FILE).write_text(json.dumps(meta, indent=2, default=str) + "\n", encoding="utf-8")
+        for path in writing.iterdir():  # safetensors writes 0600; every file of a checkpoint gets the usual mode
+            os.chmod(path, default_mode())
+        _replace_folder(writing, directory)
     return directory
 
 
@@ -121,15 +127,25 @@ def load_checkpoint(directory: str | Path) -> tuple[dict[str, Tensor], dict, dic
     if not directory.is_dir():
         raise FileNotFoundError(f"directory {str(directory)!r} does not exist or is not a folder")
     if not (directory / METADATA_FILE).is_file() and (directory / CONFIG_FILE).is_file():
-        if "model_type" in _read_json(directory / CONFIG_FILE, directory, "the model's configuration"):
-            raise ValueError(f"directory {str(directory)!r} is a Hugging Face model folder, not a lessons_lib "
-                             "checkpoint: load it with BertModel.from_huggingface(directory)")
+        settings = _read_json(directory / CONFIG_FILE, directory, "the model's configuration")
+        if "model_type" in settings:
+            right = loader_for(directory, settings)
+            raise ValueError(f"directory {str(directory)!r} is a Hugging Face {settings['model_type']} folder, not a "
+                             "lessons_lib checkpoint" + (f": load it with {right}" if right else ""))
     for name in (WEIGHTS_FILE, CONFIG_FILE, METADATA_FILE):
         if not (directory / name).is_file():
             raise FileNotFoundError(f"directory {str(directory)!r} has no {name}: the checkpoint is incomplete; "
                                     f"{_advice(directory, {})}")
     metadata = _read_json(directory / METADATA_FILE, directory, "how the checkpoint was made")
-    for name, expected in metadata.get("sha256", {}).items():
+    sums = metadata.get("sha256")
+    # Without its sums a damaged file would load unnoticed: the sums must be there, and cover weights and config.
+    if (not isinstance(sums, dict) or not {WEIGHTS_FILE, CONFIG_FILE} <= set(sums)
+            or not all(isinstance(v, str) and len(v) == 64 for v in sums.values())
+            or any(Path(name).name != name for name in sums)):
+        raise ValueError(f"{directory / METADATA_FILE} has no valid \"sha256\" block (a SHA-256 hex sum per file, "
+                         f"{WEIGHTS_FILE} and {CONFIG_FILE} included), so the checkpoint cannot be checked; "
+                         f"{_advice(directory, metadata)}")
+    for name, expected in sums.items():
         path = directory / name
         if not path.is_file() or sha256(path) != expected:
             raise ValueError(f"{path} is {'missing' if not path.is_file() else 'damaged'} (its SHA-256 differs "
@@ -143,11 +159,14 @@ def load_checkpoint(directory: str | Path) -> tuple[dict[str, Tensor], dict, dic
     return state, config, metadata
 
 
-def _load_model(directory: str | Path, build: Callable[[dict], nn.Module], kind: str,
+def _load_model(directory: str | Path, build: Callable[[dict], nn.Module], kind: str, loader: str,
                 load_tokenizer: Callable[[Path], Any], vocab_file: str = "vocab.txt") -> tuple[nn.Module, Any, dict]:
     """A checked checkpoint rebuilt as a model (``build(config)``) with its tokenizer, in eval mode."""
     directory = Path(directory)
     state, config, metadata = load_checkpoint(directory)
+    right = loader_for(directory, config)
+    if right is not None and not right.startswith(f"lessons_lib.{loader}("):
+        raise ValueError(f"{directory} holds a checkpoint of another model, not {kind}: load it with {right}")
     try:
         model = build(config)
         model.load_state_dict(state)
@@ -171,19 +190,20 @@ def _byte_level_bpe(directory: Path) -> ByteLevelBPE:
 
 def load_pretrained_bert(directory: str | Path = SHIPPED_BERT) -> tuple[BertForPreTraining, WordPieceTokenizer, dict]:
     """The shipped tiny BERT (or another checkpoint directory): model, its tokenizer, its metadata."""
-    return _load_model(directory, lambda c: BertForPreTraining(BertConfig(**c)), "a BERT", _wordpiece)
+    return _load_model(directory, lambda c: BertForPreTraining(BertConfig(**c)), "a BERT", "load_pretrained_bert", _wordpiece)
 
 
 def load_pretrained_gpt(directory: str | Path = SHIPPED_GPT) -> tuple[GPT, WordPieceTokenizer, dict]:
     """The shipped tiny GPT (or another checkpoint directory): model, its tokenizer (the tiny BERT's), its metadata."""
-    return _load_model(directory, lambda c: GPT(GPTConfig(**c)), "a GPT", _wordpiece)
+    return _load_model(directory, lambda c: GPT(GPTConfig(**c)), "a GPT", "load_pretrained_gpt", _wordpiece)
 
 
 def load_pretrained_gpt2(directory: str | Path = SHIPPED_GPT2) -> tuple[GPT2, ByteLevelBPE, dict]:
     """The shipped tiny GPT-2 (or another checkpoint directory): model, its byte-level BPE, its metadata."""
-    return _load_model(directory, lambda c: GPT2(GPT2Config(**c)), "a GPT-2", _byte_level_bpe, "vocab.json")
+    return _load_model(directory, lambda c: GPT2(GPT2Config(**c)), "a GPT-2", "load_pretrained_gpt2",
+                       _byte_level_bpe, "vocab.json")
 
 
 def load_pretrained_elmo(directory: str | Path = SHIPPED_ELMO) -> tuple[ElmoBiLM, WordPieceTokenizer, dict]:
     """The shipped tiny ELMo (or another checkpoint directory): model, its output vocabulary (the tiny BERT's), metadata."""
-    return _load_model(directory, lambda c: ElmoBiLM(ElmoConfig(**c)), "an ELMo", _wordpiece)
+    return _load_model(directory, lambda c: ElmoBiLM(ElmoConfig(**c)), "an ELMo", "load_pretrained_elmo", _wordpiece)

@@ -6,7 +6,8 @@ import itertools
 import math
 import os
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,13 +65,19 @@ def train_loop(
     desc: str = "training",
     show_progress: bool = True,
     history: TrainHistory | None = None,
+    first_step: int = 0,
 ) -> TrainHistory:
-    """Run ``steps`` optimisation steps over ``batches`` (cycled), with a tqdm progress bar."""
+    """Run ``steps`` optimisation steps over ``batches`` (cycled), with a tqdm progress bar.
+
+    ``first_step`` numbers the steps in messages (a run continued from step 500 says "step 503").
+    """
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:  # a ValueError for steps=True too
         raise ValueError(f"steps must be a positive int, got {steps!r}")
     if clip_grad is not None and clip_grad <= 0:
         raise ValueError(f"clip_grad must be positive or None, got {clip_grad}")
+    first_step = check_int("first_step", first_step, low=0)
     history = history if history is not None else TrainHistory()
+    done = len(history.losses)
     # A list or a DataLoader can be cycled; a one-shot generator is simply consumed.
     stream = itertools.cycle(batches) if hasattr(batches, "__len__") else iter(batches)
     model.train()
@@ -83,7 +90,8 @@ def train_loop(
         result = loss_fn(model, batch)
         loss, metrics = result if isinstance(result, tuple) else (result, {})
         if not torch.isfinite(loss):
-            raise FloatingPointError(f"loss became {loss.item()} at step {len(history.losses)}")
+            raise FloatingPointError(f"loss became {loss.item()} at step {first_step + len(history.losses) - done}: "
+                                     "training diverged, and the model's weights are now spoiled")
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if clip_grad is not None:
@@ -98,6 +106,16 @@ def train_loop(
         bar.set_postfix(loss=f"{history.smoothed()[-1]:.3f}")
     model.eval()
     return history
+
+
+@contextmanager
+def reload_advice(what: str, how: str, lr: float) -> Iterator[None]:
+    """A run that diverges inside the block says that ``what``'s weights are spoiled and ``how`` to get good ones."""
+    try:
+        yield
+    except FloatingPointError as err:
+        raise FloatingPointError(f"{err}: do not use {what} as it is; {how}, then try a learning rate "
+                                 f"below lr={lr}") from None
 
 
 @torch.no_grad()

@@ -75,6 +75,43 @@ def test_read_errors_name_the_source(tmp_path):
         read_huggingface(tmp_path, None, BertConfig.from_huggingface)
 
 
+@pytest.mark.parametrize("config_text, match", [
+    ("{not json", r"config.json is not valid JSON .*; expected a Hugging Face bert folder"),
+    ("[1, 2]", r"config.json must hold a JSON object, got a list; expected a Hugging Face bert folder"),
+    ('{"model_type": "bert", "vocab_size": 97}', r"config.json lacks 'hidden_size', which a Hugging Face bert "
+                                                 r"folder's config.json holds"),
+    ('{"model_type": "gpt2"}', r"holds a Hugging Face gpt2 model, but a Hugging Face bert folder was expected: "
+                               r"load it with GPT2.from_huggingface\("),
+])
+def test_a_bad_config_json_names_the_file_and_the_model_expected(tmp_path, config_text, match):
+    (tmp_path / "config.json").write_text(config_text)
+    (tmp_path / "model.safetensors").write_bytes(b"")
+    with pytest.raises(ValueError, match=match):
+        BertModel.from_huggingface(tmp_path)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "bad header"])
+def test_a_damaged_weights_file_names_the_file(tmp_path, damage):
+    _hf_model(CONFIG).save_pretrained(tmp_path)
+    weights = tmp_path / "model.safetensors"
+    data = weights.read_bytes()
+    weights.write_bytes(data[: len(data) // 2] if damage == "truncated" else b"\xff" * 8 + data[8:])
+    with pytest.raises(ValueError, match=rf"{weights} is not a readable weights file .*download a Hugging Face bert "
+                                         rf"folder again"):
+        BertModel.from_huggingface(tmp_path)
+
+
+def test_a_lessons_lib_checkpoint_given_to_from_huggingface_names_its_loader():
+    from lessons_lib.models.gpt2 import GPT2
+    from lessons_lib.training.checkpoints import SHIPPED_BERT, SHIPPED_GPT2
+
+    with pytest.raises(ValueError, match=r"holds a lessons_lib checkpoint, but a Hugging Face gpt2 folder "
+                                         r"was expected: load it with lessons_lib.load_pretrained_gpt2"):
+        GPT2.from_huggingface(SHIPPED_GPT2)
+    with pytest.raises(ValueError, match=r"load it with lessons_lib.load_pretrained_bert\("):
+        BertForPreTraining.from_huggingface(SHIPPED_BERT)
+
+
 # --- bert_names ---------------------------------------------------------------------------
 
 

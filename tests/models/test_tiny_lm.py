@@ -58,7 +58,7 @@ def test_bad_input_and_config():
     model = _model()
     with pytest.raises(ValueError, match="ids must be a"):
         model(torch.zeros(1, 9, dtype=torch.long))  # longer than max_len
-    with pytest.raises(ValueError, match="ids must be a"):
+    with pytest.raises(ValueError, match=r"ids must have shape \(batch, seq\)"):
         model(torch.zeros(8, dtype=torch.long))
     with pytest.raises(TypeError, match="config must be a TinyLMConfig"):
         TinyLM({"vocab_size": 10})

@@ -114,3 +114,29 @@ def test_full_pretraining_reproduces_the_shipped_checkpoint(tmp_path):
     assert fresh["heldout_mask_accuracy"] == pytest.approx(shipped["heldout_mask_accuracy"], abs=0.01)
 
 
+
+
+def test_batches_with_nothing_masked_do_not_stop_the_run(tmp_path, capsys):
+    # Two short pairs a step: some steps select no position for the MLM (it once made the loss NaN at step 6).
+    argv = ["bert", "--documents", "3", "--batch-size", "2", "--max-len", "16", "--vocab-size", "300", "--seed", "0",
+            "--steps", "10", "--eval-documents", "2", "--no-progress", "--threads", "1", "--out", str(tmp_path / "o")]
+    assert main(argv) == 0, capsys.readouterr().err
+    assert (tmp_path / "o" / "model.safetensors").is_file()
+
+
+def test_a_full_disk_is_one_line_naming_the_folder_and_leaves_nothing_half_written(tmp_path):
+    # A file-size limit stands in for a full disk: the first snapshot (megabytes) cannot be written.
+    import subprocess
+    import sys
+
+    script = ("import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+              "resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, resource.getrlimit(resource.RLIMIT_FSIZE)[1])); "
+              "from lessons_lib.pretrain import main; sys.exit(main(sys.argv[1:]))")
+    done = subprocess.run([sys.executable, "-c", script, *SMOKE, "--out", str(tmp_path / "o")],
+                          capture_output=True, text=True)
+    assert done.returncode == 2, done.stderr
+    last = done.stderr.splitlines()[-1]
+    assert last.startswith(f"python -m lessons_lib.pretrain bert: error: cannot write into "
+                           f"{tmp_path / 'o.partial' / 'resume'}: the write failed part-way; free some disk space"), last
+    assert "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []  # no state.pt.partial, and no run folder without a snapshot

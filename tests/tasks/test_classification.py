@@ -175,3 +175,26 @@ def test_bad_input_to_bag_of_words():
         bag_of_words_baseline("good film", [1], ["good"])
     with pytest.raises(TypeError, match="test_texts"):
         bag_of_words_baseline(["good", "bad"], [1, 0], "good")
+
+
+def test_fine_tune_checks_labels_at_entry_and_runs_one_batch(tokenizer):
+    texts, labels = _toy_task(4)
+    classifier = _classifier(tokenizer)
+    with pytest.raises(ValueError, match=r"labels must be ints in \[0, 2\) \(one per class\), item 0 is 5"):
+        fine_tune(classifier, tokenizer, texts, [5, 0, 1, 0])
+    with pytest.raises(TypeError, match=r"labels must be ints in \[0, 2\), item 1 is 'x'"):
+        fine_tune(classifier, tokenizer, texts, [0, "x", 1, 0])
+    with pytest.raises(ValueError, match="labels must hold one label per item of texts: 4 texts, 3 labels"):
+        fine_tune(classifier, tokenizer, texts, labels[:-1])
+    history = fine_tune(classifier, tokenizer, texts, labels, epochs=1, batch_size=8, show_progress=False)
+    assert len(history.losses) == 1  # one batch: no warm-up step, and no refusal
+
+
+def test_a_diverged_fine_tuning_says_the_weights_are_spoiled_and_how_to_reload(tokenizer):
+    texts, labels = _toy_task(4)
+    classifier = _classifier(tokenizer)
+    with torch.no_grad():
+        classifier.classifier.weight.fill_(float("nan"))
+    with pytest.raises(FloatingPointError, match=r"weights are now spoiled: do not use the classifier as it is; "
+                                                 r"build it again on freshly loaded weights \(load_pretrained_bert"):
+        fine_tune(classifier, tokenizer, texts, labels, show_progress=False)

@@ -147,3 +147,16 @@ BAD = [
 def test_bad_input_is_named(model_and_tokenizer, call, error, pattern):
     with pytest.raises(error, match=pattern):
         call(model_and_tokenizer[1])
+
+
+def test_labels_are_checked_at_entry_and_one_batch_works(model_and_tokenizer):
+    model, tok = model_and_tokenizer
+    classifier = GPTForClassification(model.config, 2, gpt=model)
+    inputs = [classification_input(tok, t) for t in ("the cat sat", "the dog ran")]
+    with pytest.raises(TypeError, match=r"labels must be ints >= 0, item 1 is 0.5"):
+        task_batches(inputs, [0, 0.5])
+    batches = task_batches(inputs, [0, 3], batch_size=2)
+    with pytest.raises(ValueError, match=r"batches\[0\]\['labels'\] must be ints in \[0, 2\) \(one per class\)"):
+        fine_tune_gpt(classifier, batches, show_progress=False)
+    history = fine_tune_gpt(classifier, task_batches(inputs, [0, 1], batch_size=2), show_progress=False)
+    assert len(history.losses) == 1

@@ -152,3 +152,15 @@ def test_mask_accuracy_counts_only_positions_that_show_mask(tokenizer):
     mixed = evaluate_pretraining(model, docs, tokenizer, max_len=32)
     assert set(mixed) == {"mlm_accuracy", "mask_accuracy", "nsp_accuracy"}
     assert evaluate_pretraining(model, docs, tokenizer, max_len=32) == mixed  # pairs and masks fixed by the seed
+
+
+def test_a_batch_with_no_selected_position_gives_a_finite_loss(tokenizer, documents):
+    # Short pairs can leave a batch with no position to predict: the MLM part is then 0, not NaN.
+    examples = encode_documents(documents, tokenizer, max_len=32, seed=0)[:2]
+    batch = make_batch(examples, tokenizer, MaskingRule(), torch.Generator().manual_seed(0))
+    batch["mlm_labels"] = torch.full_like(batch["mlm_labels"], IGNORE_INDEX)
+    model = _model(tokenizer)
+    loss, parts = pretraining_loss(model, batch)
+    assert parts["mlm_loss"] == 0.0 and math.isfinite(loss.item())
+    loss.backward()  # and it still trains NSP
+    assert model.bert.pooler.weight.grad.abs().sum() > 0

@@ -117,7 +117,8 @@ def test_a_damaged_or_incomplete_checkpoint_is_refused(tmp_path):
     hugging_face = tmp_path / "hf"
     hugging_face.mkdir()
     (hugging_face / "config.json").write_text(json.dumps({"model_type": "bert"}))
-    with pytest.raises(ValueError, match="Hugging Face model folder"):
+    with pytest.raises(ValueError, match=r"is a Hugging Face bert folder, not a lessons_lib checkpoint: load it with "
+                                         r"BertModel.from_huggingface"):
         load_checkpoint(hugging_face)
 
 
@@ -205,5 +206,71 @@ def test_load_pretrained_elmo_refuses_a_missing_or_foreign_checkpoint(tmp_path):
     model, config, tokenizer = _tiny_bert()
     save_checkpoint(tmp_path / "bert", model, config, {"command": "made here"})
     tokenizer.save_vocab(tmp_path / "bert" / "vocab.txt")
-    with pytest.raises(ValueError, match="do not fit an ELMo model"):
+    save_checkpoint(tmp_path / "bert", model, config, {"command": "made here"},
+                    extra_files={"vocab.txt": tokenizer.save_vocab(tmp_path / "vocab.txt")})
+    with pytest.raises(ValueError, match=r"holds a checkpoint of another model, not an ELMo: load it with "
+                                         r"lessons_lib.load_pretrained_bert\("):
         load_pretrained_elmo(tmp_path / "bert")
+    config_only = save_checkpoint(tmp_path / "other", nn.Linear(2, 2), {"size": 2})  # no model we know
+    tokenizer.save_vocab(config_only / "vocab.txt")
+    with pytest.raises(ValueError, match="do not fit an ELMo model"):
+        load_pretrained_elmo(config_only)
+
+
+@pytest.mark.parametrize("sums", [None, [], {"model.safetensors": "abc"}, {"config.json": "0" * 64},
+                                  "not a block"])
+def test_a_checkpoint_without_a_valid_sha256_block_is_refused(tmp_path, sums):
+    # Without its sums a damaged weights file would load unnoticed.
+    model, config, tokenizer = _tiny_bert()
+    vocab = tokenizer.save_vocab(tmp_path / "vocab.txt")
+    folder = save_checkpoint(tmp_path / "ck", model, config, {"command": "make it"}, extra_files={"vocab.txt": vocab})
+    metadata = json.loads((folder / "metadata.json").read_text())
+    if sums is None:
+        del metadata["sha256"]
+    else:
+        metadata["sha256"] = sums
+    (folder / "metadata.json").write_text(json.dumps(metadata))
+    with pytest.raises(ValueError, match=r"metadata.json has no valid \"sha256\" block .*cannot be checked; "
+                                         r"re-run the command that made it \(make it\)"):
+        load_pretrained_bert(folder)
+
+
+def test_every_file_of_a_checkpoint_gets_the_usual_mode(tmp_path):
+    import os
+
+    model, config, tokenizer = _tiny_bert()
+    vocab = tokenizer.save_vocab(tmp_path / "vocab.txt")
+    folder = save_checkpoint(tmp_path / "ck", model, config, extra_files={"vocab.txt": vocab})
+    umask = os.umask(0o022)
+    os.umask(umask)
+    modes = {path.name: path.stat().st_mode & 0o777 for path in folder.iterdir()}
+    assert modes == dict.fromkeys(modes, 0o666 & ~umask) and len(modes) == 4  # 0o644 under umask 022
+
+
+@pytest.mark.parametrize("error", [OSError(28, "No space left on device"), PermissionError(13, "Permission denied")])
+def test_a_checkpoint_that_cannot_be_written_is_one_line_and_leaves_nothing(tmp_path, monkeypatch, error):
+    import lessons_lib.training.checkpoints as checkpoints
+
+    def full_disk(state, path):
+        Path(path).write_bytes(b"half")
+        raise error
+
+    monkeypatch.setattr(checkpoints, "save_file", full_disk)
+    model, config, _ = _tiny_bert()
+    with pytest.raises(OSError, match=rf"^cannot write into {tmp_path}: {error.strerror}; free some disk space"):
+        save_checkpoint(tmp_path / "ck", model, config)
+    assert list(tmp_path.iterdir()) == []  # no ck.writing left behind
+
+
+@pytest.mark.parametrize("loader, folder, right", [
+    ("load_pretrained_gpt", "SHIPPED_BERT", "load_pretrained_bert"),
+    ("load_pretrained_gpt", "SHIPPED_GPT2", "load_pretrained_gpt2"),
+    ("load_pretrained_gpt2", "SHIPPED_GPT", "load_pretrained_gpt"),
+    ("load_pretrained_bert", "SHIPPED_ELMO", "load_pretrained_elmo"),
+    ("load_pretrained_elmo", "SHIPPED_GPT", "load_pretrained_gpt"),
+])
+def test_the_wrong_loader_names_the_right_one(loader, folder, right):
+    directory = getattr(lessons_lib, folder)
+    with pytest.raises(ValueError, match=rf"holds a checkpoint of another model, not .*: load it with "
+                                         rf"lessons_lib.{right}\("):
+        getattr(lessons_lib, loader)(directory)

@@ -7,7 +7,16 @@ import torch
 from torch import nn
 
 from lessons_lib.training.loop import warmup_linear_schedule
-from lessons_lib.training.resumable import SNAPSHOT_FILE, run_folder, save_snapshot, train_resumable
+from lessons_lib.training.resumable import (
+    SNAPSHOT_FILE,
+    check_run_folder,
+    discard_unstarted_run,
+    interrupted_advice,
+    load_snapshot,
+    run_folder,
+    save_snapshot,
+    train_resumable,
+)
 
 STEPS = 6
 
@@ -83,15 +92,14 @@ def test_bad_arguments(tmp_path):
 
 def test_run_folder_is_out_dot_partial_and_guards_what_is_there(tmp_path):
     out = tmp_path / "ck"
-    work = run_folder(out, resume=False, overwrite=False)
-    assert work == tmp_path / "ck.partial" and work.is_dir() and not out.exists()
+    work, resuming = run_folder(out, resume=False, overwrite=False)
+    assert work == tmp_path / "ck.partial" and work.is_dir() and not out.exists() and resuming is False
+    save_snapshot(work / "resume" / SNAPSHOT_FILE, {"step": 1})
     with pytest.raises(ValueError, match="holds an interrupted run: pass --resume"):
         run_folder(out, resume=False, overwrite=False)
-    with pytest.raises(ValueError, match="--resume: nothing to resume"):
-        run_folder(out, resume=True, overwrite=False)
-    save_snapshot(work / "resume" / SNAPSHOT_FILE, {"step": 1})
-    assert run_folder(out, resume=True, overwrite=False) == work and (work / "resume" / SNAPSHOT_FILE).is_file()
-    assert run_folder(out, resume=False, overwrite=True) == work and not any(work.iterdir())  # started afresh
+    assert run_folder(out, resume=True, overwrite=False) == (work, True)
+    assert (work / "resume" / SNAPSHOT_FILE).is_file()
+    assert run_folder(out, resume=False, overwrite=True) == (work, False) and not any(work.iterdir())  # afresh
     out.mkdir()
     (out / "model.safetensors").write_text("a finished checkpoint")
     with pytest.raises(ValueError, match="already holds a checkpoint; pass --overwrite"):
@@ -100,6 +108,152 @@ def test_run_folder_is_out_dot_partial_and_guards_what_is_there(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(ValueError, match="is a file"):
         run_folder(tmp_path / "file", resume=False, overwrite=True)
+
+
+def test_a_run_stopped_before_its_first_snapshot_simply_starts_again(tmp_path, capsys):
+    # It holds only its vocabulary: nothing a --resume could continue, nothing lost by starting again.
+    out = tmp_path / "ck"
+    work, _ = run_folder(out, resume=False, overwrite=False)
+    (work / "vocab.txt").write_text("[PAD]\n")
+    for resume in (False, True):  # with or without --resume: no circle between the two messages
+        assert run_folder(out, resume=resume, overwrite=False) == (work, False)
+        assert not any(work.iterdir())
+        assert "stopped before its first snapshot: starting it again" in capsys.readouterr().err
+        (work / "vocab.txt").write_text("[PAD]\n")
+
+
+def test_nothing_to_resume_says_what_to_do(tmp_path):
+    out = tmp_path / "ck"
+    with pytest.raises(ValueError, match="--resume: nothing to resume.*leave out --resume to start a new run$"):
+        run_folder(out, resume=True, overwrite=False)
+    out.mkdir()
+    (out / "model.safetensors").write_text("a finished checkpoint")
+    with pytest.raises(ValueError, match=r"leave out --resume to start a new run \(with --overwrite"):
+        run_folder(out, resume=True, overwrite=False)
+
+
+def test_options_are_checked_before_anything_is_written(tmp_path):
+    out = tmp_path / "ck"
+    with pytest.raises(ValueError, match="nothing to resume"):
+        check_run_folder(out, resume=True, overwrite=False)
+    check_run_folder(out, resume=False, overwrite=False)
+    assert list(tmp_path.iterdir()) == []  # checking creates nothing
+
+
+def test_discard_unstarted_run_keeps_a_run_with_a_snapshot(tmp_path):
+    out = tmp_path / "ck"
+    work, _ = run_folder(out, resume=False, overwrite=False)
+    assert discard_unstarted_run(out) is True and not work.exists()
+    work, _ = run_folder(out, resume=False, overwrite=False)
+    save_snapshot(work / "resume" / SNAPSHOT_FILE, {"step": 1})
+    assert discard_unstarted_run(out) is False and work.exists()
+
+
+def test_interrupted_advice_names_resume_only_when_a_snapshot_exists(tmp_path):
+    out = tmp_path / "ck"
+    argv = ["bert", "--steps", "6", "--out", str(out), "--overwrite"]
+    work, _ = run_folder(out, resume=False, overwrite=False)
+    advice = interrupted_advice(out, [*argv, "--resume"])
+    assert "--resume" not in advice and "nothing to continue from" in advice
+    assert advice.endswith("python -m lessons_lib.pretrain " + " ".join(argv))
+    assert not work.exists()  # nothing there that a later run could trip over
+    work, _ = run_folder(out, resume=False, overwrite=False)
+    save_snapshot(work / "resume" / SNAPSHOT_FILE, {"step": 1})
+    advice = interrupted_advice(out, argv)
+    assert advice.endswith("python -m lessons_lib.pretrain " + " ".join(argv[:-1]) + " --resume")
+
+
+@pytest.mark.parametrize("damage", ["truncated", "zeroed", "empty", "not a snapshot"])
+def test_a_damaged_snapshot_is_refused_naming_the_file(tmp_path, damage):
+    _run(tmp_path, stop_at=2)
+    snapshot = tmp_path / SNAPSHOT_FILE
+    data = snapshot.read_bytes()
+    snapshot.write_bytes({"truncated": data[: len(data) // 2], "zeroed": bytes(len(data)), "empty": b"",
+                          "not a snapshot": data}[damage])
+    if damage == "not a snapshot":
+        torch.save({"weights": 1}, snapshot)
+    with pytest.raises(ValueError, match=rf"^{snapshot} is damaged \(.*\); start the run again with --overwrite"):
+        _run(tmp_path, resume=True)
+    with pytest.raises(ValueError, match="is damaged"):
+        load_snapshot(snapshot)
+
+
+def test_a_snapshot_of_another_model_is_refused(tmp_path):
+    # As when the vocabulary beside it is not the run's: the weights' shapes differ.
+    _run(tmp_path, stop_at=2)
+    model = nn.Linear(4, 1)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=0.05)
+    with pytest.raises(ValueError, match=r"does not fit this run's model \(.*size mismatch.*is damaged or from "
+                                         r"another run; start the run again with --overwrite"):
+        train_resumable(model, optimizer, warmup_linear_schedule(optimizer, 2, STEPS), lambda s: iter([]), _loss,
+                        steps=STEPS, save_every=2, snapshot_dir=tmp_path, settings={"lr": 0.05}, resume=True,
+                        show_progress=False)
+
+
+def test_a_diverged_run_names_the_step_counted_from_the_start(tmp_path):
+    def nan_from_step_3(model, batch):
+        step, (x, y) = batch
+        loss = _loss(model, (x, y))
+        return loss * float("nan") if step >= 3 else loss
+
+    model, optimizer, scheduler = _setup()
+    with pytest.raises(FloatingPointError, match=r"loss became nan at step 3: training diverged, and the model's "
+                                                 r"weights are now spoiled; start the run again with a lower --lr"):
+        train_resumable(model, optimizer, scheduler, lambda start: ((s, _batch(s)) for s in itertools.count(start)),
+                        nan_from_step_3, steps=STEPS, save_every=2, snapshot_dir=tmp_path, settings={},
+                        show_progress=False)
+
+
+def _fail_write(error):
+    def save(state, path):
+        with open(path, "wb") as out:
+            out.write(b"half a snapshot")
+        raise error
+
+    return save
+
+
+@pytest.mark.parametrize("error", [
+    RuntimeError("[enforce fail at inline_container.cc:664] . PytorchStreamWriter failed writing file data/3: "
+                 "file write failed"),
+    PermissionError(13, "Permission denied"),
+])
+def test_a_snapshot_that_cannot_be_written_is_one_line_and_leaves_no_partial_file(tmp_path, monkeypatch, error):
+    monkeypatch.setattr(torch, "save", _fail_write(error))
+    with pytest.raises(OSError, match=rf"^cannot write into {tmp_path}: .*free some disk space") as caught:
+        save_snapshot(tmp_path / SNAPSHOT_FILE, {"step": 1})
+    assert "\n" not in str(caught.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_other_errors_of_torch_save_are_not_called_a_full_disk(tmp_path, monkeypatch):
+    monkeypatch.setattr(torch, "save", _fail_write(RuntimeError("cannot pickle 'generator' object")))
+    with pytest.raises(RuntimeError, match="cannot pickle"):
+        save_snapshot(tmp_path / SNAPSHOT_FILE, {"step": 1})
+
+
+# A real full disk, as a file-size limit: writes past 64 KiB fail with EFBIG, as they would with ENOSPC.
+_FULL_DISK = r'''
+import resource, signal, sys
+import torch
+from lessons_lib.training.resumable import save_snapshot
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a failed write, not a killed process
+resource.setrlimit(resource.RLIMIT_FSIZE, (65536, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+try:
+    save_snapshot(sys.argv[1], {"weights": torch.zeros(100_000)})
+except OSError as err:
+    print(err)
+'''
+
+
+def test_a_snapshot_on_a_full_disk(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _FULL_DISK, str(tmp_path / SNAPSHOT_FILE)], capture_output=True,
+                          text=True, check=True)
+    assert done.stdout.startswith(f"cannot write into {tmp_path}: ") and done.stdout.count("\n") == 1, done
+    assert list(tmp_path.iterdir()) == []  # the partial file is removed
 
 
 # A child process runs the same small training and is killed (SIGKILL) while it writes its second
