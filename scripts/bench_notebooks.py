@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -21,6 +22,29 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LIMIT_SECONDS, LIMIT_MB = 60, 800
+RESULTS = ROOT / "notebooks" / "results" / "bench_notebooks.json"  # the last full run; each notebook states it
+RUN_TIME = re.compile(r"\*\*Run time:\*\*[^\n]*")
+
+
+def stated(row: dict) -> str:
+    """The line a notebook's first cell carries: its measured time (to 5 s) and peak memory (to 10 MiB)."""
+    seconds, mib = 5 * round(row["seconds"] / 5), 10 * round(row["peak_mb"] / 10)
+    return (f"**Run time:** about {seconds} seconds on a 2-core laptop CPU; peak memory about {mib} MiB "
+            "(measured by `make bench`).")
+
+
+def write_notebooks(rows: list[dict]) -> None:
+    """Put each notebook's measured figures into its opening "Run time" line (sources only)."""
+    import nbformat
+
+    for row in rows:
+        path = ROOT / "notebooks" / row["notebook"]
+        notebook = nbformat.read(path, as_version=4)
+        first = next((c for c in notebook.cells[:3] if RUN_TIME.search(c.source)), None)
+        if first is None:
+            raise SystemExit(f"{path.name}: its opening cells have no **Run time:** line to update")
+        first.source = RUN_TIME.sub(stated(row), first.source, count=1)
+        nbformat.write(notebook, path)
 
 
 def run_one(path: Path) -> dict:
@@ -57,6 +81,9 @@ def main() -> int:
             raise SystemExit(f"{path.name} failed to run")
         rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
         print(f"ran {path.name}: {rows[-1]['seconds']} s, {rows[-1]['peak_mb']} MB", file=sys.stderr)
+    if not args.notebooks:  # a full run: stored, and each notebook's stated figures follow it
+        RESULTS.write_text(json.dumps({"command": "make bench (scripts/bench_notebooks.py)", "rows": rows}, indent=1) + "\n")
+        write_notebooks(rows)
     print("| notebook | wall time (s) | peak memory (MB) | within 60 s / 800 MB |")
     print("|---|---:|---:|:---:|")
     for row in rows:
