@@ -27,3 +27,9 @@ def test_the_stated_figures_are_the_measured_ones(row):
 def test_the_stated_line_rounds_the_measurement():
     assert bench.stated({"seconds": 66.0, "peak_mb": 743}) == (
         "**Run time:** about 65 seconds on a 2-core laptop CPU; peak memory about 740 MiB (measured by `make bench`).")
+
+
+def test_the_start_notebook_maps_every_other_notebook():
+    source = "".join(c.source for c in nbformat.read(ROOT / "notebooks" / "00_start_here.ipynb", as_version=4).cells)
+    for path in sorted((ROOT / "notebooks").glob("0[1-9]_*.ipynb")):
+        assert f"\n| {path.name[:2]} " in source, f"00's map leaves out {path.name}"
