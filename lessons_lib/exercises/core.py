@@ -2,9 +2,13 @@
 
 A notebook cell sets ``answer = ...`` and calls ``check("name", answer)``. An unanswered exercise
 (``answer = None``) says so instead of failing, so a notebook still runs top to bottom; the hint
-appears only after a wrong answer. Numbers are compared with a small tolerance, sequences by value
-(a list, tuple, tensor or array of the right values passes). A code exercise takes a function as
-its answer: the checker runs it on test inputs and compares what it returns with the library's.
+appears only after a wrong answer. Counts are compared exactly (an integer off by one is wrong);
+a number the checker asks to a few decimals passes when it rounds to the right value there, so a
+more precise answer passes too; other numbers within a relative 1e-3. Words ignore case and the
+spaces around them. Sequences compare by value, element by element (a list, tuple, tensor or array
+of the right values passes), and a wrong one is told where it first differs. A code exercise takes
+a function as its answer: the checker runs it on test inputs and compares what it returns with the
+library's, shape and dtype included.
 """
 
 from __future__ import annotations
@@ -18,13 +22,19 @@ import torch
 _CHECKERS: dict[str, tuple[str, Callable[..., Any]]] = {}
 _CODE_INPUTS: dict[str, Callable[[], list[tuple]]] = {}  # code exercise -> the inputs its checker runs
 _MODULES: dict[str, str] = {}  # exercise -> the module that registered it (one per notebook group)
+_DECIMALS: dict[str, int] = {}  # exercise -> the decimals its (float) answer is asked to
 
 
-def exercise(name: str, hint: str) -> Callable:
-    """Register ``func`` (which returns the right answer) as the checker of exercise ``name``."""
+def exercise(name: str, hint: str, *, decimals: int | None = None) -> Callable:
+    """Register ``func`` (which returns the right answer) as the checker of exercise ``name``.
+
+    ``decimals``: the answer is asked to that many decimals; ``func`` returns the exact value, and an
+    answer passes when it is within half a unit of that last decimal (0.49 or 0.4866 for 0.48662)."""
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
         _CHECKERS[name] = (hint, func)
         _MODULES[name] = func.__module__
+        if decimals is not None:
+            _DECIMALS[name] = decimals
         return func
     return register
 
@@ -40,21 +50,43 @@ def code_exercise(name: str, hint: str, inputs: Callable[[], list[tuple]]) -> Ca
     return register
 
 
-def _same(answer: Any, expected: Any) -> bool:
-    """Equal, numbers within a relative tolerance of 1e-3 (a rounded answer passes), element by element."""
+def _same(answer: Any, expected: Any, decimals: int | None = None) -> bool:
+    """Equal, element by element: counts exactly, floats to ``decimals`` (else within 1e-3), words in any case."""
     answer, expected = _plain(answer), _plain(expected)
     if isinstance(expected, bool) or isinstance(answer, bool):
-        return answer == expected
-    if isinstance(expected, int | float) and isinstance(answer, int | float):
+        return type(answer) is type(expected) and answer == expected
+    if isinstance(expected, int) and isinstance(answer, int | float):
+        return answer == expected  # a count: 66,000 is not 66,048, and 7.0 is 7
+    if isinstance(expected, float) and isinstance(answer, int | float):
+        if decimals is not None:
+            return abs(answer - expected) <= 0.5 * 10.0 ** -decimals + 1e-12
         return math.isclose(answer, expected, rel_tol=1e-3, abs_tol=1e-9)
+    if isinstance(expected, str) and isinstance(answer, str):
+        return answer.strip().casefold() == expected.strip().casefold()
     if isinstance(expected, list | tuple) and isinstance(answer, list | tuple):
-        return len(answer) == len(expected) and all(_same(a, e) for a, e in zip(answer, expected, strict=True))
+        return len(answer) == len(expected) and all(_same(a, e, decimals) for a, e in zip(answer, expected, strict=True))
     return answer == expected
 
 
 def _plain(value: Any) -> Any:
     """A tensor or array as nested lists, and a one-number tensor as that number, so values compare."""
     return value.tolist() if hasattr(value, "tolist") and not isinstance(value, list | tuple) else value
+
+
+def _difference(got: Any, expected: Any) -> str:
+    """Where ``got`` first differs from ``expected``: a length, or an element and its neighbours."""
+    got, expected = _plain(got), _plain(expected)
+    if not isinstance(got, list | tuple) or not isinstance(expected, list | tuple):
+        return f"it returned {_short(got)}, expected {_short(expected)}"
+    if len(got) != len(expected):
+        return f"it returned {len(got)} elements, expected {len(expected)}"
+    k = next(i for i, (a, e) in enumerate(zip(got, expected, strict=True)) if not _same(a, e))
+    where = f"[{k}]" if k < 3 else f"[{k}] (elements {max(0, k - 2)}..{k} are {_short(got[max(0, k - 2):k + 1])})"
+    return f"element {where} is {_short(got[k])}, expected {_short(expected[k])}"
+
+
+def _kind(tensor: torch.Tensor) -> str:
+    return "boolean" if tensor.dtype == torch.bool else "floating-point" if tensor.is_floating_point() else "integer"
 
 
 _UNWRITTEN = "unwritten"  # what _run_code says of a function that still returns None (the notebook's stub)
@@ -75,14 +107,21 @@ def _run_code(name: str, answer: Any) -> str | None:
             return _UNWRITTEN
         if not isinstance(expected, torch.Tensor):  # a list or a number: compared by value
             if not _same(got, expected):
-                return f"on input {_short(args)} it returned {_short(got)}, expected {_short(expected)}"
+                return f"on input {_short(args)} {_difference(got, expected)}"
             continue
-        if not isinstance(got, torch.Tensor) or got.shape != expected.shape:
-            return f"expected a tensor of shape {tuple(expected.shape)}, got {getattr(got, 'shape', type(got).__name__)}"
-        if torch.bool in (got.dtype, expected.dtype) and got.dtype != expected.dtype:  # allclose cannot compare them
-            return f"expected a tensor of dtype {expected.dtype}, got {got.dtype}"
-        if not torch.allclose(got, expected, rtol=1e-4, atol=1e-5):
-            return f"the values differ (largest difference {float((got.float() - expected.float()).abs().max()):.3g})"
+        wanted = f"a {_kind(expected)} tensor of shape {tuple(expected.shape)}"
+        if not isinstance(got, torch.Tensor):
+            return f"expected {wanted}, got {type(got).__name__}"
+        if got.shape != expected.shape or _kind(got) != _kind(expected):
+            return f"expected {wanted}, got a {_kind(got)} tensor of shape {tuple(got.shape)}"
+        if expected.dtype == torch.bool or not expected.is_floating_point():
+            if not torch.equal(got, expected):
+                wrong = (got != expected).nonzero()[0].tolist()
+                return (f"the values differ at {tuple(wrong)}: {got[tuple(wrong)].item()}, expected "
+                        f"{expected[tuple(wrong)].item()} ({int((got != expected).sum())} of {got.numel()} differ)")
+            continue
+        if not torch.allclose(got.double(), expected.double(), rtol=1e-4, atol=1e-5, equal_nan=True):
+            return f"the values differ (largest difference {float((got.double() - expected.double()).abs().nan_to_num(float('inf')).max()):.3g})"
     return None
 
 
@@ -111,7 +150,7 @@ def check(name: str, answer: Any, **context: Any) -> bool:
         print(f"[{name}] not quite: you said {answer!r}: {problem}. Hint: {hint}")
         return False
     expected = solve(**context)
-    if _same(answer, expected):
+    if _same(answer, expected, _DECIMALS.get(name)):
         print(f"[{name}] correct: {answer!r}")
         return True
     print(f"[{name}] not quite: you said {answer!r}. Hint: {hint}")
@@ -125,8 +164,3 @@ def solution(name: str, **context: Any) -> Any:
     return _CHECKERS[name][1](**context)
 
 
-def exercise_kind(name: str) -> str:
-    """``"code"`` when exercise ``name`` takes a function as its answer, ``"value"`` otherwise."""
-    if name not in _CHECKERS:
-        raise ValueError(f"name must be one of {sorted(_CHECKERS)}, got {name!r}")
-    return "code" if name in _CODE_INPUTS else "value"

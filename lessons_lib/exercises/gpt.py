@@ -34,11 +34,11 @@ def _gpt_moved_outputs(length: int, changed: int) -> int:
 
 
 @exercise("gpt-embedding-share", "the token table is vocab_size x hidden_size and also serves as the output "
-          "layer (tied), so it is counted once. Divide by all the parameters; round to 2 decimals.")
+          "layer (tied), so it is counted once. Divide by all the parameters; round to 2 decimals.", decimals=2)
 def _gpt_embedding_share(config) -> float:
     with torch.device("meta"):  # shapes only
         model = GPT(config)
-    return round(config.vocab_size * config.hidden_size / count_parameters(model), 2)
+    return config.vocab_size * config.hidden_size / count_parameters(model)
 
 
 @exercise("gpt-choice-tokens", "each option is read as its own sequence, [start] context [delim] option "

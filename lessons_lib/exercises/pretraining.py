@@ -31,13 +31,13 @@ def _nsp_truncated_lengths(n_a: int, n_b: int, max_len: int) -> tuple[int, int]:
 
 @exercise("topic-only-accuracy", "a judge of topic alone says IsNext to every B from A's own document "
           "and NotNext to every B from another one. Count the pairs it gets right; answer the share, "
-          "rounded to 2 decimals.")
+          "rounded to 2 decimals.", decimals=2)
 def _topic_only_accuracy(documents, seed: int = 0) -> float:
     # make_nsp_pairs keeps the anchors in corpus order, so pair k has A = documents[d][i].
     anchors = [d for d, doc in enumerate(documents) for _ in range(len(doc) - 1)]
     pairs = make_nsp_pairs(documents, seed=seed, hard_negatives=True)
     right = sum(p.is_next == (p.b in documents[d]) for p, d in zip(pairs, anchors, strict=True))
-    return round(right / len(pairs), 2)
+    return right / len(pairs)
 
 
 def _pretraining_loss_inputs() -> list[tuple]:
@@ -91,9 +91,9 @@ def _bert_selection_count(cases: list[tuple[int, int]]) -> tuple[int, ...]:
                "special_ids (torch.isin helps). Return a boolean tensor shaped like ids.",
                lambda: [(torch.randint(0, 40, (b, t), generator=torch.Generator().manual_seed(t)), [0, 1, 2, 3, 4], t)
                         for b, t in ((2, 7), (4, 16), (3, 30))])
-def _masking_selection(ids: torch.Tensor, special_ids: list[int], seed: int) -> list:
+def _masking_selection(ids: torch.Tensor, special_ids: list[int], seed: int) -> torch.Tensor:
     draw = torch.rand(ids.shape, generator=torch.Generator().manual_seed(seed))
-    return ((draw < 0.15) & ~torch.isin(ids, torch.tensor(special_ids))).tolist()  # compared by value
+    return (draw < 0.15) & ~torch.isin(ids, torch.tensor(special_ids))  # (B, T) boolean
 
 
 @exercise("mix-copy-prediction", "which mix showed the model a visible token at a selected position that was "

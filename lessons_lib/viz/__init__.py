@@ -26,6 +26,7 @@ from lessons_lib.viz.elmo import (
     plot_layer_shares,
     plot_sense_projection,
 )
+from lessons_lib.viz.figures import figure_png, show_figure
 from lessons_lib.viz.gpt2 import plot_block_orders, plot_cache_speed
 from lessons_lib.viz.html import chip, clip_text, probability_bar, run_strip, text_box, wired
 from lessons_lib.viz.masking import masking_widget, render_masking
@@ -58,6 +59,6 @@ __all__ = ["plot_three_readers", "MASK_KINDS", "attention_mask_widget", "batch_m
            "plot_mask", "plot_masks", "token_grids", "plot_sense_projection", "polysemy_widget", "probability_bar",
            "render_attention_grid", "render_attention_masks", "render_mask_grid", "render_masking",
            "render_nsp_candidates", "render_tokens", "render_truncation", "render_word_in_contexts",
-           "run_strip", "text_box", "tokenizer_widget", "truncation_widget", "wired",
+           "run_strip", "show_figure", "figure_png", "text_box", "tokenizer_widget", "truncation_widget", "wired",
            "STRATEGIES", "Continuation", "continue_prompt", "first_step_distribution", "plot_loss_curves", "render_distribution",
            "render_sampling", "sampling_widget"]

@@ -1,5 +1,6 @@
 """The attention-mask widget: a padded batch, its padding, look-ahead and combined masks, and a trained
-GPT's attention weights under the chosen mask.
+model's attention weights under the chosen mask: the GPT's under the look-ahead mask (alone or with
+padding), a BERT's under the padding mask, which is the only mask BERT has.
 
 Masks follow ``lessons_lib.layers.masks`` (True = may attend). The grids are HTML tables with the
 tokens on both axes (rows: the query, the token looking; columns: the key, the token looked at),
@@ -17,6 +18,7 @@ from torch import Tensor
 
 from lessons_lib.checks import check_choice, check_int, check_strings, check_type
 from lessons_lib.layers.masks import combine_masks, look_ahead_mask, padding_mask
+from lessons_lib.models.bert import BertModel
 from lessons_lib.models.gpt import GPTModel
 from lessons_lib.tokenizers.wordpiece import WordPieceTokenizer
 from lessons_lib.viz.html import LEGEND_STYLE, text_box, wired
@@ -26,6 +28,20 @@ MAX_SENTENCE_TOKENS = 16  # each sentence is cut to this many tokens: a grid sta
 SEPARATOR = "|"
 _MASKED_CELL = "background:repeating-linear-gradient(45deg,#fff,#fff 3px,#e6e6e6 3px,#e6e6e6 5px)"
 _CELL = "width:18px;height:18px;padding:0;border:1px solid #fff;"
+LEGEND_WEIGHTS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0)  # the colour key's swatches
+
+
+def _shade(weight: float) -> str:
+    """A weight's colour: red whose opacity is the square root of the weight, so that weights of a few
+    hundredths still show beside a 0.9 (the colour key says so)."""
+    return f"background:rgba(192,0,0,{max(weight, 0.0) ** 0.5:.3f})"
+
+
+def _colour_key() -> str:
+    swatches = "".join(f"<span style='display:inline-block;{_CELL}{_shade(w)};vertical-align:middle'></span>"
+                       f"<span style='margin:0 8px 0 2px'>{w:g}</span>" for w in LEGEND_WEIGHTS)
+    return (f"<div style='{LEGEND_STYLE}'>Red: attention weight, shaded by its square root so that small weights "
+            f"show (hover a cell for its value): {swatches}</div>")
 
 
 def padded_batch(tokenizer: WordPieceTokenizer, sentences: Sequence[str]) -> tuple[Tensor, Tensor, list[list[str]]]:
@@ -72,55 +88,82 @@ def render_attention_grid(weights: Tensor, mask: Tensor, tokens: Sequence[str], 
     """(T, T) attention weights as a heat map; masked cells hatched and empty; the query row outlined."""
     cells = []
     for row_w, row_m in zip(weights.tolist(), mask.tolist(), strict=True):
-        cells.append([f"<td title='{w:.3f}' style='{_CELL}background:rgba(192,0,0,{w ** 0.5:.3f})'></td>" if allowed
+        cells.append([f"<td title='{w:.3f}' style='{_CELL}{_shade(w)}'></td>" if allowed
                       else f"<td title='masked' style='{_CELL}{_MASKED_CELL}'></td>"
                       for w, allowed in zip(row_w, row_m, strict=True)])
     return _grid(cells, tokens, title, query)
 
 
+def _check_models(model: GPTModel, bert: BertModel | None, tokenizer: WordPieceTokenizer) -> None:
+    check_type("model", model, GPTModel, "a GPTModel (e.g. gpt.transformer)")
+    check_type("tokenizer", tokenizer, WordPieceTokenizer, "a WordPieceTokenizer")
+    if bert is not None:
+        check_type("bert", bert, BertModel, "a BertModel (e.g. bert.bert) reading the same vocabulary, or None")
+        if bert.config.vocab_size != model.config.vocab_size:
+            raise ValueError(f"bert must read the GPT's vocabulary ({model.config.vocab_size} tokens), "
+                             f"it has {bert.config.vocab_size}")
+
+
 def render_attention_masks(model: GPTModel, tokenizer: WordPieceTokenizer, sentences: Sequence[str], *,
                            sentence: int = 0, mask: str = "both", layer: int = 0, head: int = 0,
-                           query: int = 0) -> str:
-    """HTML: the padded batch, the three masks of one sentence, and the model's attention under ``mask``."""
-    check_type("model", model, GPTModel, "a GPTModel (e.g. gpt.transformer)")
+                           query: int = 0, bert: BertModel | None = None) -> str:
+    """HTML: the padded batch, the three masks of one sentence, and a model's attention under ``mask``.
+
+    Under "look-ahead" and "both" it is the GPT's attention; under "padding", BERT's mask, it is ``bert``'s
+    (a GPT is never run without its look-ahead mask: that would be neither model)."""
+    _check_models(model, bert, tokenizer)
     check_choice("mask", mask, MASK_KINDS)
     ids, attention, tokens = padded_batch(tokenizer, sentences)
     check_int("sentence", sentence, low=0, high=len(tokens) - 1)
-    check_int("layer", layer, low=0, high=model.config.num_layers - 1)
-    check_int("head", head, low=0, high=model.config.num_heads - 1)
-    query = min(check_int("query", query, low=0), ids.shape[1] - 1)
+    reader = bert if mask == "padding" else model
+    if reader is not None:
+        check_int("layer", layer, low=0, high=reader.config.num_layers - 1)
+        check_int("head", head, low=0, high=reader.config.num_heads - 1)
+    query = check_int("query", query, low=0, high=ids.shape[1] - 1)
     masks = {name: m[sentence] for name, m in batch_masks(attention).items()}  # each (T, T)
-    with torch.no_grad():
-        out = model(ids, attention if mask != "look-ahead" else None, look_ahead=mask != "padding",
-                    output_attentions=True)
-    weights = out.attentions[layer][sentence, head]  # (T, T)
     row = tokens[sentence]
+    if reader is None:
+        heat = (f"<div style='{LEGEND_STYLE};max-width:40em'>The padding mask alone is BERT's: a GPT always reads "
+                "with its look-ahead mask. Pass <code>bert=</code> (a BertModel on the same vocabulary) to see a "
+                "BERT's attention here.</div>")
+        summary = f"<div>query {query} <b>{html.escape(row[query])}</b> may see {int(masks[mask][query].sum())} of {len(row)} positions.</div>"
+    else:
+        with torch.no_grad():
+            if mask == "padding":
+                out = bert(ids, None, attention, output_attentions=True)
+            else:
+                out = model(ids, attention if mask == "both" else None, output_attentions=True)
+        weights = out.attentions[layer][sentence, head]  # (T, T)
+        top = weights[query].topk(min(3, len(row)))
+        strongest = ", ".join(f"{html.escape(row[j])} {w:.2f}" for w, j in
+                              zip(top.values.tolist(), top.indices.tolist(), strict=True) if w > 0)
+        name = {"padding": "BERT, under its padding mask", "look-ahead": "GPT, under the look-ahead mask only",
+                "both": "GPT, under both masks"}[mask]
+        heat = render_attention_grid(weights, masks[mask], row, query,
+                                     f"attention weights of the trained {name}: layer {layer}, head {head}")
+        summary = (f"<div>query {query} <b>{html.escape(row[query])}</b> looks most at: {strongest}; "
+                   f"it sees {int(masks[mask][query].sum())} of {len(row)} positions.</div>")
     lengths = attention.sum(1).tolist()
     batch_rows = "".join(
         f"<div style='font-family:monospace;font-size:85%'>{'&#9654; ' if i == sentence else '&nbsp;&nbsp;'}"
         f"{' '.join(html.escape(t) if t != '[PAD]' else '<span style=color:#aaa>[PAD]</span>' for t in toks)}"
         f" <span style='color:#777'>({n} tokens + {len(toks) - n} padding)</span></div>"
         for i, (toks, n) in enumerate(zip(tokens, lengths, strict=True)))
-    grids = "".join(render_mask_grid(masks[name], row, f"{name} mask" + (" (chosen)" if name == mask else ""))
+    titles = {"padding": "padding mask (BERT)", "look-ahead": "look-ahead mask", "both": "both (GPT, batched)"}
+    grids = "".join(render_mask_grid(masks[name], row, titles[name] + (" (chosen)" if name == mask else ""))
                     for name in MASK_KINDS)
-    top = weights[query].topk(min(3, len(row)))
-    strongest = ", ".join(f"{html.escape(row[j])} {w:.2f}" for w, j in zip(top.values.tolist(), top.indices.tolist(),
-                                                                          strict=True) if w > 0)
-    under = {"padding": "the padding mask only", "look-ahead": "the look-ahead mask only", "both": "both masks"}
-    heat = render_attention_grid(weights, masks[mask], row, query,
-                                 f"attention weights, layer {layer}, head {head}, under {under[mask]}")
-    summary = (f"<div>query {query} <b>{html.escape(row[query])}</b> looks most at: {strongest}; "
-               f"it sees {int(masks[mask][query].sum())} of {len(row)} positions.</div>")
     legend = (f"<div style='{LEGEND_STYLE}'>rows: the token looking (query); columns: the token looked at (key). "
-              "Dark blue: may attend; hatched: masked (weight exactly 0). Red: attention weight (each row sums to 1); "
+              "Dark blue: may attend; hatched: masked (weight exactly 0). Each row of weights sums to 1; "
               "the outlined row is the chosen query.</div>")
-    return f"<div>{batch_rows}</div>{legend}<div>{grids}</div><div>{heat}</div>{summary}"
+    return f"<div>{batch_rows}</div>{legend}<div>{grids}</div>{_colour_key()}<div>{heat}</div>{summary}"
 
 
-def attention_mask_widget(model: GPTModel, tokenizer: WordPieceTokenizer, sentences: Sequence[str]) -> widgets.VBox:
+def attention_mask_widget(model: GPTModel, tokenizer: WordPieceTokenizer, sentences: Sequence[str], *,
+                          bert: BertModel | None = None) -> widgets.VBox:
     """Type 2-4 sentences (separated by |); pick one (at first the shortest, which has the most padding), the
-    mask, the layer, the head and the query position."""
-    check_type("model", model, GPTModel, "a GPTModel (e.g. gpt.transformer)")
+    mask, the layer, the head and the query position. Under the padding mask the attention shown is
+    ``bert``'s (BERT's own mask), under the other two the GPT's."""
+    _check_models(model, bert, tokenizer)
     sentences = check_strings("sentences", sentences)
     if not 2 <= len(sentences) <= 4:
         raise ValueError(f"sentences must hold 2 to 4 sentences, got {len(sentences)}")
@@ -128,9 +171,13 @@ def attention_mask_widget(model: GPTModel, tokenizer: WordPieceTokenizer, senten
     shortest = min(range(len(sentences)), key=lambda i: len(tokenizer.encode(sentences[i])))
     pick = widgets.Dropdown(options=[(f"sentence {i + 1}", i) for i in range(len(sentences))], value=shortest,
                             description="show")
-    kind = widgets.ToggleButtons(options=list(MASK_KINDS), value="both", description="mask")
-    layer = widgets.IntSlider(0, 0, model.config.num_layers - 1, description="layer", continuous_update=False)
-    head = widgets.IntSlider(0, 0, model.config.num_heads - 1, description="head", continuous_update=False)
+    kind = widgets.ToggleButtons(options=[("padding (BERT)", "padding"), ("look-ahead", "look-ahead"),
+                                          ("both (GPT)", "both")], value="both", description="mask")
+    readers = [model] + ([bert] if bert is not None else [])
+    layers = min(r.config.num_layers for r in readers)  # a slider both models can follow
+    heads = min(r.config.num_heads for r in readers)
+    layer = widgets.IntSlider(0, 0, layers - 1, description="layer", continuous_update=False)
+    head = widgets.IntSlider(0, 0, heads - 1, description="head", continuous_update=False)
     query = widgets.IntSlider(3, 0, 64, description="query", continuous_update=False)
     output = widgets.HTML()
     controls = {"sentences": box, "sentence": pick, "mask": kind, "layer": layer, "head": head, "query": query}
@@ -145,8 +192,9 @@ def attention_mask_widget(model: GPTModel, tokenizer: WordPieceTokenizer, senten
             pick.options = [(f"sentence {i + 1}", i) for i in range(len(typed))]
             pick.value = keep
         length = padded_batch(tokenizer, typed)[0].shape[1]
-        query.max = length - 1  # clamps the value; a clamped value redraws through its observer
+        query.max = length - 1  # the slider follows the batch: a query past the end cannot be picked
         output.value = render_attention_masks(model, tokenizer, typed, sentence=pick.value or 0, mask=kind.value,
-                                              layer=layer.value, head=head.value, query=min(query.value, length - 1))
+                                              layer=layer.value, head=head.value, query=min(query.value, length - 1),
+                                              bert=bert)
 
     return wired([box, widgets.HBox([pick, kind]), widgets.HBox([layer, head, query])], controls, output, redraw)

@@ -36,7 +36,7 @@ def plot_three_readers(words: Sequence[str] = ("the", "king", "sent", "his", "ar
     words = check_strings("words", words)
     n = len(words)
     check_int("position", position, low=0, high=n - 1)
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.3))
+    fig, axes = plt.subplots(1, 3, figsize=(10, 3.4))
     for ax, name in zip(axes, ("ELMo", "GPT", "BERT"), strict=True):
         read = [name != "GPT" or j <= position for j in range(n)]
         _tokens(ax, words, 0.0, read)

@@ -30,7 +30,7 @@ def plot_elmo_architecture(words: Sequence[str] = ("the", "cat", "sat", "down"),
     """ELMo unrolled over a few words: characters -> token layer; a forward and a backward LSTM stack."""
     if len(words) < 2:
         raise ValueError("words must hold at least two words")
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
     n = len(words)
     for ax, direction in zip(axes, ("forward", "backward"), strict=True):
         colour = _FORWARD if direction == "forward" else _BACKWARD
@@ -84,7 +84,7 @@ def plot_sense_projection(vectors: Mapping[str, torch.Tensor], senses: Sequence[
     if not vectors:
         raise ValueError("vectors must hold at least one layer's (uses, dim) vectors")
     names = sorted(set(senses))
-    fig, axes = plt.subplots(1, len(vectors), figsize=(3.3 * len(vectors), 3.2))
+    fig, axes = plt.subplots(1, len(vectors), figsize=(min(10.0, 3.3 * len(vectors)), 3.2))
     axes = np.atleast_1d(axes)
     for ax, (layer, v) in zip(axes, vectors.items(), strict=True):
         if len(v) != len(senses):

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import ipywidgets as widgets
 import torch
 
+from lessons_lib.checks import check_strings
 from lessons_lib.objectives.masking import (
     MASKED,
     NOT_SELECTED,
@@ -62,7 +63,8 @@ def masking_widget(tokenizer: WordPieceTokenizer, examples: Sequence[str], text:
     """Pick or type a sentence, move the masking rates and the seed; see which tokens are hidden and how."""
     if not isinstance(tokenizer, WordPieceTokenizer):
         raise TypeError(f"tokenizer must be a WordPieceTokenizer, got {type(tokenizer).__name__}")
-    if not examples or not all(isinstance(e, str) and e for e in examples):
+    examples = check_strings("examples", examples)
+    if not all(examples):
         raise ValueError("examples must be a non-empty list of non-empty strings")
     picker = widgets.Dropdown(options=list(examples), description="example", layout={"width": "95%"})
     box = text_box(text if text is not None else examples[0])

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import ipywidgets as widgets
 
+from lessons_lib.checks import check_strings
 from lessons_lib.tasks.nsp_scoring import candidate_next_sentences, is_next_probability
 from lessons_lib.tokenizers.wordpiece import WordPieceTokenizer
 from lessons_lib.viz.html import LEGEND_STYLE, chip, probability_bar, wired
@@ -47,7 +48,10 @@ def nsp_widget(model, tokenizer: WordPieceTokenizer, documents: Sequence[Sequenc
 
     ``model`` is a `BertForPreTraining`; its NSP head scores every (A, candidate) pair.
     """
-    if not isinstance(documents, Sequence) or len(documents) < 2:
+    if isinstance(documents, str) or any(isinstance(d, str) for d in documents):
+        raise TypeError("documents must be a list of documents, each a list of sentences, not a str")
+    documents = [check_strings(f"documents[{i}]", d, non_empty=False) for i, d in enumerate(documents)]
+    if len(documents) < 2:
         raise ValueError("documents must be a list of at least two documents (lists of sentences)")
     anchors = [(d, i) for d, doc in enumerate(documents) for i in range(len(doc) - 1)]
     if not anchors:

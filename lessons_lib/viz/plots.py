@@ -140,9 +140,13 @@ def token_grids(grids: Mapping[str, torch.Tensor], tokens: Sequence[str], *, arg
     ``argument`` names the caller's argument in errors; ``counted`` ends each title (e.g. "move")."""
     if not grids:
         raise ValueError(f"{argument} must hold at least one (T, T) grid")
-    fig, axes = plt.subplots(1, len(grids), figsize=(3.6 * len(grids), 3.9))
-    axes = np.atleast_1d(axes)
-    for ax, (name, grid) in zip(axes, grids.items(), strict=True):
+    columns = min(len(grids), 3)  # at most three abreast: each keeps its labels readable at a laptop's width
+    rows = -(-len(grids) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(min(10.0, 3.4 * columns), 3.7 * rows), squeeze=False)
+    axes = axes.ravel()
+    for ax in axes[len(grids):]:
+        ax.axis("off")  # the empty places of the last row
+    for ax, (name, grid) in zip(axes, grids.items(), strict=False):
         grid = np.asarray(torch.as_tensor(grid).float())
         if grid.shape != (len(tokens), len(tokens)):
             raise ValueError(f"{argument}[{name!r}] must be ({len(tokens)}, {len(tokens)}), got {grid.shape}")

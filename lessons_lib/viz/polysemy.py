@@ -20,7 +20,7 @@ from lessons_lib.tasks.polysemy import ContextBank, nearest_contexts
 from lessons_lib.tasks.representations import word_vectors_by_layer
 from lessons_lib.tokenizers.basic import basic_tokenize
 from lessons_lib.tokenizers.wordpiece import WordPieceTokenizer
-from lessons_lib.viz.html import LEGEND_STYLE, chip, wired
+from lessons_lib.viz.html import LEGEND_STYLE, MAX_VIEW_CHARS, chip, wired
 
 
 def _snippet(word: str, sentence: str, width: int = 3) -> str:
@@ -38,7 +38,14 @@ def _neighbours(items: list[tuple[str, str, float]]) -> str:
 def render_word_in_contexts(model: ElmoBiLM, tokenizer: WordPieceTokenizer, first: str, second: str, word: str,
                             bank: ContextBank, *, mix: ScalarMix | None = None, in_word2vec: bool = True,
                             k: int = 3) -> str:
-    """HTML table: per layer, the cosine of ``word`` across the two sentences and each use's nearest uses."""
+    """HTML table: per layer, the cosine of ``word`` across the two sentences and each use's nearest uses.
+
+    A sentence longer than ``MAX_VIEW_CHARS`` characters is refused: the widget stays quick to update."""
+    for name, text in (("first", first), ("second", second), ("word", word)):
+        if not isinstance(text, str):
+            raise TypeError(f"{name} must be a str, got {type(text).__name__}")
+        if len(text) > MAX_VIEW_CHARS:
+            raise ValueError(f"{name} has {len(text):,} characters; the widget reads at most {MAX_VIEW_CHARS:,}")
     a = word_vectors_by_layer(model, tokenizer, first, word)  # (L + 1, 2P)
     b = word_vectors_by_layer(model, tokenizer, second, word)
     names = ["token layer"] + [f"LSTM {k}" for k in range(1, len(a))]
@@ -70,6 +77,9 @@ def polysemy_widget(model: ElmoBiLM, tokenizer: WordPieceTokenizer, examples: Se
                     bank: ContextBank, *, mix: ScalarMix | None = None, word2vec_words: set[str] | None = None
                     ) -> widgets.VBox:
     """Pick (word, sentence 1, sentence 2) from ``examples`` or type your own; see the word layer by layer."""
+    if isinstance(examples, str) or (isinstance(examples, tuple) and examples and isinstance(examples[0], str)):
+        raise TypeError("examples must be a list of (word, first sentence, second sentence) tuples, not one "
+                        f"{type(examples).__name__}")
     if not examples or any(len(e) != 3 or not all(isinstance(x, str) for x in e) for e in examples):
         raise ValueError("examples must be a non-empty list of (word, first sentence, second sentence)")
     pick = widgets.Dropdown(options=[(f"{w}: {s1[:30]}... / {s2[:30]}...", i) for i, (w, s1, s2) in enumerate(examples)],

@@ -11,13 +11,21 @@ strategy does not use (greedy ignores temperature, k, p and the seed; top-k igno
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import ipywidgets as widgets
 import torch
 from torch import Tensor
 
-from lessons_lib.checks import check_choice, check_int, check_number, check_token_ids, check_type
+from lessons_lib.checks import (
+    check_choice,
+    check_int,
+    check_number,
+    check_strings,
+    check_token_ids,
+    check_type,
+)
 from lessons_lib.generation import apply_temperature, generate, greedy, top_k_filter, top_p_filter
 from lessons_lib.models.gpt2 import GPT2
 from lessons_lib.tokenizers.bpe import ByteLevelBPE
@@ -27,6 +35,12 @@ from lessons_lib.viz.html import LEGEND_STYLE, MAX_VIEW_CHARS, text_box, wired
 
 STRATEGIES = ("greedy", "temperature", "top-k", "top-p")
 SHOWN_TOKENS = 15  # bars in the chart: the most likely next tokens
+# Prompts for the shipped tiny GPT-2: the first three have a predictable next token (top-p 0.9 keeps 2 to
+# 26 tokens, so most bars turn grey), the last two an open one (it keeps hundreds).
+SUGGESTED_PROMPTS = ("The United", "The President of the United", "The Supreme", "The government said on",
+                     "Abraham Lincoln was born in")
+# The widget's controls: (low, high) of each slider; a value outside is refused, not moved to the end.
+CONTROL_RANGES = {"temperature": (0.1, 2.0), "top_k": (1, 100), "top_p": (0.05, 1.0), "seed": (0, 99)}
 _USES = {"greedy": set(), "temperature": {"temperature", "seed"}, "top-k": {"temperature", "k", "seed"},
          "top-p": {"temperature", "p", "seed"}}
 _KEPT, _EXCLUDED = "#2f5597", "#d9d9d9"
@@ -151,11 +165,20 @@ def render_distribution(tokenizer: ByteLevelBPE, probs: Tensor, kept: Tensor, *,
 
 def render_sampling(model: GPT2, tokenizer: ByteLevelBPE, prompt: str, *, strategy: str = "top-p",
                     temperature: float = 1.0, top_k: int = 40, top_p: float = 0.9, seed: int = 0,
-                    max_new_tokens: int = 30) -> str:
-    """HTML: the settings, the prompt and its continuation, and the first step's distribution after the filters."""
+                    max_new_tokens: int = 30, trained_positions: int | None = None) -> str:
+    """HTML: the settings, the prompt and its continuation, and the first step's distribution after the filters.
+
+    ``trained_positions``: the window the model was trained on; a text that runs past it gets a warning."""
     settings = {"strategy": strategy, "temperature": temperature, "top_k": top_k, "top_p": top_p, "seed": seed,
                 "max_new_tokens": max_new_tokens}
+    if trained_positions is not None:
+        check_int("trained_positions", trained_positions, low=1, high=model.config.max_len)
     result = continue_prompt(model, tokenizer, prompt, **settings)
+    total = len(result.prompt_ids) + len(result.new_ids)
+    if trained_positions is not None and total > trained_positions:
+        result.notes.append(f"warning: prompt and continuation take {total} positions, but the model was trained on "
+                            f"windows of {trained_positions}: past position {trained_positions} it reads positions "
+                            "it never learned, so expect the text to fall apart there")
     probs, kept = first_step_distribution(model, result.prompt_ids, strategy=strategy, temperature=temperature,
                                           top_k=top_k, top_p=top_p)
     used = _USES[strategy]
@@ -176,13 +199,26 @@ def render_sampling(model: GPT2, tokenizer: ByteLevelBPE, prompt: str, *, strate
             f"{render_distribution(tokenizer, probs, kept)}{legend}")
 
 
-def sampling_widget(model: GPT2, tokenizer: ByteLevelBPE, *, prompt: str = "The history of the", strategy: str = "top-p",
-                    temperature: float = 1.0, top_k: int = 40, top_p: float = 0.9, seed: int = 0,
-                    max_new_tokens: int = 30) -> widgets.VBox:
-    """Type a prompt, pick the strategy, its temperature, k, p and seed, and the number of new tokens."""
+def sampling_widget(model: GPT2, tokenizer: ByteLevelBPE, *, prompt: str | None = None,
+                    prompts: Sequence[str] = SUGGESTED_PROMPTS, strategy: str = "top-p", temperature: float = 1.0,
+                    top_k: int = 40, top_p: float = 0.9, seed: int = 0, max_new_tokens: int = 30,
+                    trained_positions: int | None = None) -> widgets.VBox:
+    """Type a prompt or pick one of ``prompts``, pick the strategy, its temperature, k, p and seed, and the
+    number of new tokens; a text longer than ``trained_positions`` (the training window) is warned about."""
     _check(model, tokenizer, strategy, temperature, top_k, top_p, seed, max_new_tokens)
-    check_type("prompt", prompt, str, "a str")
+    prompts = check_strings("prompts", prompts)
+    prompt = prompts[0] if prompt is None else check_type("prompt", prompt, str, "a str")
+    ranges = {**CONTROL_RANGES, "max_new_tokens": (1, min(100, model.config.max_len - 1))}
+    given = {"temperature": temperature, "top_k": top_k, "top_p": top_p, "seed": seed, "max_new_tokens": max_new_tokens}
+    for name, (low, high) in ranges.items():  # a slider would silently move a value outside its range to its end
+        if not low <= given[name] <= high:
+            raise ValueError(f"{name} must be in [{low}, {high}] (the widget's slider), got {given[name]!r}")
+    if trained_positions is not None:
+        check_int("trained_positions", trained_positions, low=1, high=model.config.max_len)
     controls = {
+        "example": widgets.Dropdown(options=[("(your own)", None)] + [(p, p) for p in prompts],
+                                    value=prompt if prompt in prompts else None, description="try",
+                                    layout={"width": "95%"}),
         "prompt": text_box(prompt, "prompt"),
         "strategy": widgets.ToggleButtons(options=list(STRATEGIES), value=strategy, description="strategy"),
         "temperature": widgets.FloatSlider(value=temperature, min=0.1, max=2.0, step=0.05, description="temperature",
@@ -191,19 +227,25 @@ def sampling_widget(model: GPT2, tokenizer: ByteLevelBPE, *, prompt: str = "The 
         "top_p": widgets.FloatSlider(value=top_p, min=0.05, max=1.0, step=0.05, description="p",
                                      continuous_update=False),
         "seed": widgets.IntSlider(value=seed, min=0, max=99, description="seed", continuous_update=False),
-        "max_new_tokens": widgets.IntSlider(value=max_new_tokens, min=1, max=min(100, model.config.max_len - 1),
+        "max_new_tokens": widgets.IntSlider(value=max_new_tokens, min=1, max=ranges["max_new_tokens"][1],
                                             description="new tokens", continuous_update=False),
     }
     output = widgets.HTML()
 
     def redraw(_change=None) -> None:
-        values = {name: control.value for name, control in controls.items()}
+        values = {name: control.value for name, control in controls.items() if name != "example"}
         try:
-            output.value = render_sampling(model, tokenizer, values.pop("prompt"), **values)
+            output.value = render_sampling(model, tokenizer, values.pop("prompt"), **values,
+                                           trained_positions=trained_positions)
         except (ValueError, TypeError) as err:  # e.g. a prompt UTF-8 cannot write: shown, not raised
             output.value = f"<div style='color:#a00'>{html.escape(str(err))}</div>"
 
+    def use_example(change) -> None:
+        if change["new"] is not None:
+            controls["prompt"].value = change["new"]  # redraws through the text box's observer
+
+    controls["example"].observe(use_example, names="value")
     c = controls
-    rows = [c["prompt"], c["strategy"], widgets.HBox([c["temperature"], c["top_k"], c["top_p"]]),
+    rows = [c["example"], c["prompt"], c["strategy"], widgets.HBox([c["temperature"], c["top_k"], c["top_p"]]),
             widgets.HBox([c["seed"], c["max_new_tokens"]])]
-    return wired(rows, controls, output, redraw)
+    return wired(rows, controls, output, redraw, watch=[n for n in controls if n != "example"])

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 
 import ipywidgets as widgets
 
+from lessons_lib.checks import check_strings
 from lessons_lib.tokenizers.wordpiece import WordPieceTokenizer
 from lessons_lib.viz.html import LEGEND_STYLE, chip, clip_text, text_box, wired
 
@@ -42,7 +43,8 @@ def tokenizer_widget(
     """Type a sentence (or pick an example) and see its WordPiece tokens and ids for each vocabulary."""
     if not tokenizers or not all(isinstance(t, WordPieceTokenizer) for t in tokenizers.values()):
         raise TypeError("tokenizers must be a non-empty dict of name -> WordPieceTokenizer")
-    if not examples or not all(isinstance(e, str) and e for e in examples):
+    examples = check_strings("examples", examples)
+    if not all(examples):
         raise ValueError("examples must be a non-empty list of non-empty strings")
     picker = widgets.Dropdown(options=list(examples), description="example", layout={"width": "95%"})
     box = text_box(text if text is not None else examples[0])

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import ipywidgets as widgets
 
+from lessons_lib.checks import check_strings
 from lessons_lib.data.truncation import kept_mask
 from lessons_lib.viz.html import LEGEND_STYLE, run_strip, wired
 
@@ -35,6 +36,7 @@ def render_truncation(tokens: Sequence[str], strategy: str, max_tokens: int = 51
 
 def truncation_widget(tokens: Sequence[str], max_tokens: int = 510) -> widgets.VBox:
     """Slide how long the text is and pick a strategy; see which tokens BERT would keep."""
+    tokens = check_strings("tokens", tokens)
     if len(tokens) < 2:
         raise ValueError("tokens must hold at least 2 tokens")
     length = widgets.IntSlider(value=min(len(tokens), 1000), min=1, max=len(tokens), step=1,

@@ -3,11 +3,14 @@
 import pytest
 import torch
 
+from lessons_lib.models.bert import BertConfig, BertModel
 from lessons_lib.models.gpt import GPT, GPTConfig
 from lessons_lib.tokenizers.wordpiece import WordPieceTokenizer
 from lessons_lib.viz.attention import (
+    LEGEND_WEIGHTS,
     MASK_KINDS,
     MAX_SENTENCE_TOKENS,
+    _shade,
     attention_mask_widget,
     batch_masks,
     padded_batch,
@@ -30,6 +33,17 @@ def model(tokenizer):
     torch.manual_seed(0)
     return GPT(GPTConfig(vocab_size=tokenizer.vocab_size, max_len=32, hidden_size=16, num_layers=2, num_heads=2,
                          intermediate_size=32)).transformer.eval()
+
+
+@pytest.fixture(scope="module")
+def bert(tokenizer):
+    torch.manual_seed(1)
+    bert = BertModel(BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=16, num_layers=2, num_heads=2,
+                                intermediate_size=32, max_position_embeddings=32)).eval()
+    with torch.no_grad():
+        for weight in bert.parameters():  # large weights: peaked attention, unlike the GPT's near-even rows
+            weight.normal_(0, 1.0)
+    return bert
 
 
 def test_padded_batch_and_its_three_masks(tokenizer):
@@ -60,19 +74,42 @@ def test_grids_show_masked_cells_empty_and_escape_tokens():
     assert heat.count("outline:2px solid #c00") == 1
 
 
-def test_render_uses_the_chosen_mask(model, tokenizer):
-    both = render_attention_masks(model, tokenizer, SENTENCES, sentence=0, mask="both", query=2)
-    padding = render_attention_masks(model, tokenizer, SENTENCES, sentence=0, mask="padding", query=2)
+def test_render_uses_the_chosen_mask(model, tokenizer, bert):
+    both = render_attention_masks(model, tokenizer, SENTENCES, sentence=0, mask="both", query=2, bert=bert)
+    padding = render_attention_masks(model, tokenizer, SENTENCES, sentence=0, mask="padding", query=2, bert=bert)
     assert "it sees 3 of 6 positions" in both and "it sees 6 of 6 positions" in padding
-    short = render_attention_masks(model, tokenizer, SENTENCES, sentence=1, mask="padding", query=4)
+    short = render_attention_masks(model, tokenizer, SENTENCES, sentence=1, mask="padding", query=4, bert=bert)
     assert "it sees 2 of 6 positions" in short  # a padded query still sees the two real tokens only
     # Under the look-ahead mask alone, padding is seen too (nothing hides it).
     assert "it sees 5 of 6" in render_attention_masks(model, tokenizer, SENTENCES, sentence=1, mask="look-ahead",
                                                        query=4)
 
 
-def test_every_control_changes_the_picture(model, tokenizer):
-    widget = attention_mask_widget(model, tokenizer, SENTENCES[:2])
+def test_the_padding_mask_shows_berts_own_attention_never_a_gpt_without_its_mask(model, tokenizer, bert):
+    ids, attention, _ = padded_batch(tokenizer, SENTENCES)
+    with torch.no_grad():
+        theirs = bert(ids, None, attention, output_attentions=True).attentions[1][0, 1]  # layer 1, sentence 0, head 1
+        gpt_unmasked = model(ids, attention, look_ahead=False, output_attentions=True).attentions[1][0, 1]
+    shown = render_attention_masks(model, tokenizer, SENTENCES, sentence=0, mask="padding", layer=1, head=1,
+                                   query=0, bert=bert)
+    assert "trained BERT, under its padding mask" in shown
+    row = [f"title='{w:.3f}'" for w in theirs[0].tolist()]
+    assert all(cell in shown for cell in row)
+    assert not all(f"title='{w:.3f}'" in shown for w in gpt_unmasked[0].tolist())
+    without = render_attention_masks(model, tokenizer, SENTENCES, sentence=0, mask="padding", query=0)
+    assert "Pass <code>bert=</code>" in without and "title='" not in without  # no weights: nothing pretends
+
+
+def test_the_colour_key_uses_the_cells_shading():
+    weights = torch.tensor([[1.0, 0.0], [0.05, 0.95]])
+    heat = render_attention_grid(weights, torch.ones(2, 2, dtype=torch.bool), ["a", "b"], query=0, title="t")
+    assert _shade(0.05) in heat and _shade(0.05) == "background:rgba(192,0,0,0.224)"
+    key = render_attention_masks.__globals__["_colour_key"]()
+    assert all(_shade(w) in key for w in LEGEND_WEIGHTS) and "square root" in key
+
+
+def test_every_control_changes_the_picture(model, tokenizer, bert):
+    widget = attention_mask_widget(model, tokenizer, SENTENCES[:2], bert=bert)
     assert widget.controls["sentence"].value == 1  # the shortest sentence first: it has the most padding
     widget.controls["sentences"].value += " | the cat ran"  # a third sentence: the chosen one stays chosen
     assert widget.controls["sentence"].value == 1 and len(widget.controls["sentence"].options) == 3
@@ -95,3 +132,9 @@ def test_bad_arguments_are_named(model, tokenizer):
         attention_mask_widget(model, tokenizer, SENTENCES[:1])
     with pytest.raises(TypeError, match="model must be a GPTModel"):
         attention_mask_widget(None, tokenizer, SENTENCES)
+    with pytest.raises(TypeError, match="sentences must be a list of strings"):
+        attention_mask_widget(model, tokenizer, "the cat sat | dog ran")
+    with pytest.raises(TypeError, match="bert must be a BertModel"):
+        attention_mask_widget(model, tokenizer, SENTENCES, bert=model)
+    with pytest.raises(ValueError, match="query"):
+        render_attention_masks(model, tokenizer, SENTENCES, query=6)  # refused, not moved to the last position

@@ -40,17 +40,29 @@ def test_input_rows_follow_the_segments():
         plot_input_representation(TOKENS, [0, 0, 0, 2, 1])
 
 
-def test_embedding_parts_share_one_colour_scale():
-    parts = {"token": torch.randn(5, 40), "position": 3 * torch.randn(5, 40)}
+def test_embedding_parts_each_get_their_own_colour_scale():
+    # A small part beside a large one: on a shared scale the small one would be nearly white.
+    parts = {"token": 0.02 * torch.randn(5, 40), "position": 3 * torch.randn(5, 40)}
     fig = plot_embedding_parts(parts, TOKENS, dims=8)
     images = [ax.images[0] for ax in fig.axes if ax.images]
-    limit = max(float(v[:, :8].abs().max()) for v in parts.values())
-    assert len(images) == 2 and all(image.get_clim() == pytest.approx((-limit, limit)) for image in images)
+    limits = [float(v[:, :8].abs().max()) for v in parts.values()]
+    assert len(images) == 2 and [image.get_clim() for image in images] == [pytest.approx((-x, x)) for x in limits]
     assert images[0].get_array().shape == (5, 8)
-    assert any(ax.get_label() == "<colorbar>" for ax in fig.axes)
+    assert sum(ax.get_label() == "<colorbar>" for ax in fig.axes) == 2  # one colour bar per panel
     plt.close(fig)
     with pytest.raises(ValueError, match="parts"):
         plot_embedding_parts({"token": torch.randn(4, 8)}, TOKENS)
+
+
+def test_a_long_input_is_drawn_in_bands_a_laptop_shows_whole():
+    tokens = [f"t{i}" for i in range(28)]
+    fig = plot_input_representation(tokens, [0] * 14 + [1] * 14)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert fig.get_figwidth() <= 10 and texts.count("= input") == 3 and "E27" in texts and "t27" in texts
+    assert all(t.get_fontsize() >= 7 for t in fig.axes[0].texts)
+    plt.close(fig)
+    with pytest.raises(ValueError, match="per_row"):
+        plot_input_representation(tokens[:4], [0] * 4, per_row=1)
 
 
 def test_masks_side_by_side_count_what_may_attend():

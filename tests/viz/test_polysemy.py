@@ -62,3 +62,23 @@ def test_bad_examples_are_refused(setup):
         polysemy_widget(model, tokenizer, [], bank)
     with pytest.raises(ValueError, match="examples"):
         polysemy_widget(model, tokenizer, [("bank", "one sentence")], bank)
+
+
+def test_bare_strings_and_long_texts_are_refused_by_name():
+    import pytest
+
+    from lessons_lib.training import load_pretrained_bert
+    from lessons_lib.viz import masking_widget, polysemy_widget, tokenizer_widget, truncation_widget
+    from lessons_lib.viz.polysemy import render_word_in_contexts
+
+    tokenizer = load_pretrained_bert()[1]
+    with pytest.raises(TypeError, match="examples must be a list of strings"):
+        masking_widget(tokenizer, "the cat sat")
+    with pytest.raises(TypeError, match="examples must be a list of strings"):
+        tokenizer_widget({"ours": tokenizer}, "the cat sat")
+    with pytest.raises(TypeError, match="tokens must be a list of strings"):
+        truncation_widget("many tokens here")
+    with pytest.raises(TypeError, match="examples must be a list of"):
+        polysemy_widget(None, tokenizer, ("bank", "a bank.", "the bank."), None)
+    with pytest.raises(ValueError, match="first has 100,000 characters"):
+        render_word_in_contexts(None, tokenizer, "bank " * 20_000, "a bank", "bank", None)

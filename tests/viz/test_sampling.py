@@ -43,7 +43,7 @@ def _text(output: str) -> str:
 def test_every_control_changes_the_output(model, tokenizer):
     widget = sampling_widget(model, tokenizer, prompt="The port", max_new_tokens=10)
     moves = {"prompt": "The city", "strategy": "top-k", "temperature": 0.7, "top_k": 5, "top_p": 0.5, "seed": 4,
-             "max_new_tokens": 12}
+             "max_new_tokens": 12, "example": "The Supreme"}
     assert set(moves) == set(widget.controls)
     for name, value in moves.items():
         before = widget.output.value
@@ -129,6 +129,14 @@ def test_bad_arguments_are_named(model, tokenizer):
         continue_prompt(model, tokenizer, "a", temperature=0.0)
     with pytest.raises(ValueError, match="max_new_tokens"):
         sampling_widget(model, tokenizer, max_new_tokens=48)
+    # Outside a slider's range: refused by name, not moved silently to the slider's end.
+    for name, value in [("temperature", 5.0), ("temperature", 0.05), ("top_k", 500), ("top_p", 0.01), ("seed", 100)]:
+        with pytest.raises(ValueError, match=f"{name} must be in"):
+            sampling_widget(model, tokenizer, **{name: value})
+    with pytest.raises(TypeError, match="prompts must be a list of strings"):
+        sampling_widget(model, tokenizer, prompts="The city")
+    with pytest.raises(ValueError, match="trained_positions"):
+        sampling_widget(model, tokenizer, trained_positions=49)
     with pytest.raises(TypeError, match="model must be a GPT2"):
         sampling_widget(None, tokenizer)
     with pytest.raises(TypeError, match="tokenizer must be a ByteLevelBPE"):
@@ -137,3 +145,24 @@ def test_bad_arguments_are_named(model, tokenizer):
         first_step_distribution(model, [])
     with pytest.raises(ValueError, match="strategy must be one of"):
         first_step_distribution(model, [1, 2], strategy="nucleus")
+
+
+def test_the_first_view_offers_predictable_prompts_and_warns_past_the_training_window(model, tokenizer):
+    widget = sampling_widget(model, tokenizer, prompts=["The port", "The city"], max_new_tokens=10, trained_positions=8)
+    assert widget.controls["prompt"].value == "The port" and widget.controls["example"].value == "The port"
+    assert "warning: prompt and continuation take" in widget.output.value and "windows of 8" in widget.output.value
+    widget.controls["example"].value = "The city"
+    assert widget.controls["prompt"].value == "The city" and "The city" in _text(widget.output.value)
+    quiet = sampling_widget(model, tokenizer, prompts=["The port"], max_new_tokens=3, trained_positions=16)
+    assert "warning" not in quiet.output.value
+
+
+def test_the_default_prompt_of_the_shipped_gpt2_drops_tokens_at_first_sight():
+    from lessons_lib.training import load_pretrained_gpt2
+
+    gpt2, bpe, info = load_pretrained_gpt2()
+    widget = sampling_widget(gpt2, bpe, trained_positions=info["window"])
+    kept = int(re.search(r"kept ([\d,]+) token", widget.output.value).group(1).replace(",", ""))
+    excluded = widget.output.value.count(" excluded</td>")
+    assert kept <= 5 and excluded >= SHOWN_TOKENS - kept  # most of the bars are grey before any control moves
+    assert "warning" not in widget.output.value
