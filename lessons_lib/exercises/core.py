@@ -164,3 +164,8 @@ def solution(name: str, **context: Any) -> Any:
     return _CHECKERS[name][1](**context)
 
 
+def exercise_kind(name: str) -> str:
+    """``"code"`` when exercise ``name`` takes a function as its answer, ``"value"`` otherwise."""
+    if name not in _CHECKERS:
+        raise ValueError(f"name must be one of {sorted(_CHECKERS)}, got {name!r}")
+    return "code" if name in _CODE_INPUTS else "value"
