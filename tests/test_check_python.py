@@ -22,6 +22,7 @@ VERSION = ".".join(map(str, sys.version_info[:3]))
 SUPPORTED = ["3.11", "3.12", "3.13"]  # what the README promises
 # What `make` needs from the repository to decide about .venv.
 MAKE_FILES = ["Makefile", "pyproject.toml", "constraints.txt", "etc/jupyter/jupyter_config.json",
+              "etc/jupyter/jupyter_server_config.d/lessons-collection.json", "etc/jupyterlab/overrides.d/lessons-collection.json",
               "scripts/check_python.py", "scripts/find_pythons.sh"]
 
 needs_make = pytest.mark.skipif(shutil.which("make") is None, reason="no make on this machine")

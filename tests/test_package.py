@@ -16,7 +16,7 @@ PACKAGE = Path(lessons_lib.__file__).parent
 TESTS = Path(__file__).parent
 
 # Import order: a module may import from its own subpackage or from a lower rank only.
-RANKS = {"checks": 0, "threads": 1, "data": 1, "tokenizers": 2, "layers": 3, "objectives": 4, "models": 5, "generation": 6,
+RANKS = {"checks": 0, "files": 0, "threads": 1, "data": 1, "tokenizers": 2, "layers": 3, "objectives": 4, "models": 5, "generation": 6,
          "training": 6, "tasks": 7, "experiments": 8, "viz": 9, "exercises": 9, "pretrain": 10, "__init__": 11}
 LIBRARY_SUBPACKAGES = ["data", "tokenizers", "layers", "objectives", "models", "training", "tasks", "experiments", "exercises",
                        "viz"]  # pretrain is the command line: no __all__ of its own

@@ -29,6 +29,7 @@ from lessons_lib.models.huggingface import (
     gpt_names,
     init_normal,
     load_mapped,
+    loader_for,
     read_huggingface,
 )
 from lessons_lib.models.tiny_lm import TinyLM, TinyLMConfig
@@ -37,4 +38,4 @@ __all__ = ["GPT", "GPT2", "DecoderConfig", "check_decoder_config", "BertConfig",
            "BertModel", "BertOutput", "BertPreTrainingHeads", "ElmoBiLM", "ElmoConfig", "ElmoOutput",
            "GPT2Config", "GPTConfig", "GPTForClassification", "GPTForMultipleChoice", "GPTModel", "GPTOutput",
            "PreTrainingOutput", "TaskOutput", "TinyLM", "TinyLMConfig", "bert_names", "gpt2_names", "gpt_names",
-           "init_normal", "load_mapped", "read_huggingface"]
+           "init_normal", "load_mapped", "loader_for", "read_huggingface"]

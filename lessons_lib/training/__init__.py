@@ -39,12 +39,22 @@ from lessons_lib.training.loop import (
     TrainHistory,
     evaluate,
     masked_accuracy,
+    reload_advice,
     seed_everything,
     train_loop,
     warmup_linear_schedule,
 )
 from lessons_lib.training.memory import count_parameters, release_memory, resident_memory_mb
-from lessons_lib.training.resumable import run_folder, save_snapshot, train_resumable
+from lessons_lib.training.resumable import (
+    RunFolder,
+    check_run_folder,
+    discard_unstarted_run,
+    interrupted_advice,
+    load_snapshot,
+    run_folder,
+    save_snapshot,
+    train_resumable,
+)
 
 __all__ = ["SHIPPED_BERT", "SHIPPED_ELMO", "SHIPPED_GPT", "SHIPPED_GPT2", "PairExample", "PretrainingStream", "TrainHistory",
            "WindowStream", "bilm_loss", "bilm_perplexities", "count_flops", "count_parameters", "direction_losses",
@@ -53,4 +63,5 @@ __all__ = ["SHIPPED_BERT", "SHIPPED_ELMO", "SHIPPED_GPT", "SHIPPED_GPT2", "PairE
            "masked_accuracy", "next_token_loss", "pretraining_loss", "pretraining_metrics", "release_memory",
            "resident_memory_mb", "run_folder", "save_checkpoint", "save_snapshot", "seed_everything",
            "sha256", "train_loop", "train_resumable", "unigram_perplexity", "vocabulary_char_ids",
-           "warmup_linear_schedule"]
+           "warmup_linear_schedule", "RunFolder", "check_run_folder", "discard_unstarted_run",
+           "interrupted_advice", "load_snapshot", "reload_advice"]

@@ -43,7 +43,9 @@ def test_a_finished_checkpoint_is_replaced_only_with_overwrite(straight_run, tmp
     out = tmp_path / "ck"
     out.mkdir()
     (out / "keep.txt").write_text("a finished checkpoint")
-    assert main([*SMOKE, "--steps", "2", "--out", str(out)]) == 2
+    with pytest.raises(SystemExit) as refused:  # refused while the options are read, before any work
+        main([*SMOKE, "--steps", "2", "--out", str(out)])
+    assert refused.value.code == 2
     assert "--overwrite" in capsys.readouterr().err and (out / "keep.txt").is_file()
     assert main([*SMOKE, "--steps", "2", "--out", str(out), "--overwrite"]) == 0
     assert not (out / "keep.txt").exists() and load_checkpoint(out)[2]["steps"] == 2
@@ -91,7 +93,9 @@ def test_resuming_gives_the_same_weights_as_an_uninterrupted_run(straight_run, t
     capsys.readouterr()
     assert main([*SMOKE, "--out", str(out), "--resume", "--lr", "0.5"]) == 2  # other options: refused
     assert "--lr (0.001, 0.5)" in capsys.readouterr().err
-    assert main([*SMOKE, "--out", str(out)]) == 2  # neither --resume nor --overwrite: refused
+    with pytest.raises(SystemExit) as refused:  # neither --resume nor --overwrite: refused
+        main([*SMOKE, "--out", str(out)])
+    assert refused.value.code == 2
     assert "--resume" in capsys.readouterr().err
     assert main([*SMOKE, "--out", str(out), "--resume"]) == 0
     assert not (tmp_path / "run.partial").exists()  # the snapshot goes once the run is done
