@@ -35,6 +35,7 @@ def test_the_figure_is_displayed_as_png_bytes_with_its_alt_text_and_closed(monke
 
 def test_an_axes_or_a_figure_can_be_passed(monkeypatch):
     calls = _shown(monkeypatch)
+    plt.close("all")  # figures other tests left open in this process
     fig, ax = plt.subplots()
     show_figure(ALT, ax)
     other = plt.figure()
