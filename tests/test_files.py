@@ -5,7 +5,13 @@ import stat
 
 import pytest
 
-from lessons_lib.files import default_mode, is_write_error, write_atomic, write_failed, write_text_atomic
+from lessons_lib.files import (
+    default_mode,
+    is_write_error,
+    write_atomic,
+    write_failed,
+    write_text_atomic,
+)
 
 
 def test_a_written_file_has_the_default_mode_and_no_partial_left(tmp_path):
