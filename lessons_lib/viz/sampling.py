@@ -216,7 +216,7 @@ def sampling_widget(model: GPT2, tokenizer: ByteLevelBPE, *, prompt: str | None 
     if trained_positions is not None:
         check_int("trained_positions", trained_positions, low=1, high=model.config.max_len)
     controls = {
-        "example": widgets.Dropdown(options=[("(your own)", None)] + [(p, p) for p in prompts],
+        "example": widgets.Dropdown(options=prompts,  # no selection while the text box holds a prompt of your own
                                     value=prompt if prompt in prompts else None, description="try",
                                     layout={"width": "95%"}),
         "prompt": text_box(prompt, "prompt"),
