@@ -200,7 +200,11 @@ def project(tmp_path) -> Path:
 
 
 def _make(project: Path, *args: str, path: list[Path] | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHON", "MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    # Nothing from an outer make may reach this one: under `make test-pythons PYTHONS_VENVS=...`
+    # those settings arrive both in MAKEFLAGS and as plain environment variables.
+    outer = ("PYTHON", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "PYTHONS_VENVS",
+             "TEST_PYTHONS_PICK", "LAB_PORT", "VIRTUAL_ENV")
+    env = {k: v for k, v in os.environ.items() if k not in outer}
     if path is not None:
         env["PATH"] = os.pathsep.join(map(str, path))
     return subprocess.run(["make", "--no-print-directory", *args], cwd=project, env=env,
