@@ -130,9 +130,10 @@ test-browser: ensure-browser
 
 test: ensure-browser lint test-unit test-notebooks test-browser
 
-# The unit tests and nbval on every other supported Python found here (on the PATH, or installed by
-# pyenv), one per version, each in its own environment under $(PYTHONS_VENVS)/X.Y, installed as
-# .venv is. Every version is tried; a failure fails the target. TEST_PYTHONS_PICK=N tests only one
+# The unit tests and the student edition top to bottom (nbval, as test-student) on every other
+# supported Python found here (on the PATH, or installed by pyenv), one per version, each in its own
+# environment under $(PYTHONS_VENVS)/X.Y, installed as .venv is. The stored outputs are compared
+# once, on .venv's Python, by test-notebooks. Every version is tried; a failure fails the target. TEST_PYTHONS_PICK=N tests only one
 # of them, the N-th counted round, newest first (`.ci/run` passes the commit count, so that
 # successive commits take turns and the run stays within its time budget).
 PYTHONS_VENVS ?= .venvs
@@ -143,13 +144,13 @@ test-pythons:
 	  done < <(sh scripts/find_pythons.sh --all); \
 	  [ -z "$(TEST_PYTHONS_PICK)" ] || [ $${#others[@]} -eq 0 ] || others=("$${others[$(TEST_PYTHONS_PICK) % $${#others[@]}]}"); \
 	  failed=; for entry in "$${others[@]}"; do python=$${entry% *}; version=$${entry##* }; minor=$${version%.*}; \
-	  echo "== Python $$version ($$python): install, unit tests, nbval"; SECONDS=0; \
+	  echo "== Python $$version ($$python): install, unit tests, student edition"; SECONDS=0; \
 	  $(MAKE) --no-print-directory VENV=$(PYTHONS_VENVS)/$$minor PYTHON=$$python $(PYTHONS_VENVS)/$$minor/.installed && \
 	  echo "== Python $$version: installed in $$SECONDS s" && SECONDS=0 && \
 	  $(MAKE) --no-print-directory VENV=$(PYTHONS_VENVS)/$$minor PYTHON=$$python test-unit && \
 	  echo "== Python $$version: unit tests passed in $$SECONDS s" && SECONDS=0 && \
-	  $(MAKE) --no-print-directory VENV=$(PYTHONS_VENVS)/$$minor PYTHON=$$python test-notebooks && \
-	  echo "== Python $$version: nbval passed in $$SECONDS s" || failed="$$failed $$version"; done; \
+	  $(MAKE) --no-print-directory VENV=$(PYTHONS_VENVS)/$$minor PYTHON=$$python test-student && \
+	  echo "== Python $$version: student edition passed in $$SECONDS s" || failed="$$failed $$version"; done; \
 	  [ -z "$$failed" ] || { echo "== failed on Python$$failed" >&2; exit 1; }
 
 test-slow: $(STAMP)

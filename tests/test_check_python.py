@@ -307,13 +307,14 @@ def test_test_pythons_runs_every_other_version_in_its_own_environment(machine, t
     done = _make(project, "-n", "test-pythons", path=machine["path"])
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert f"== Python 3.12.1 ({machine['py312']}): install, unit tests, nbval" in out
-    assert f"== Python 3.11.7 ({machine['py3']}): install, unit tests, nbval" in out
+    assert f"== Python 3.12.1 ({machine['py312']}): install, unit tests, student edition" in out
+    assert f"== Python 3.11.7 ({machine['py3']}): install, unit tests, student edition" in out
     assert "== Python 3.13" not in out
     for minor, python in (("3.12", machine["py312"]), ("3.11", machine["py3"])):
         assert f"{python} -m venv .venvs/{minor}" in out
         assert f".venvs/{minor}/bin/python -m pytest -n 2 -q tests" in out
-        assert re.search(rf"\.venvs/{re.escape(minor)}/bin/python -m pytest .*--nbval-lax notebooks", out)
+        assert f".venvs/{minor}/bin/python scripts/student_edition.py --out build/student" in out
+        assert re.search(rf"\.venvs/{re.escape(minor)}/bin/python -m pytest .*--nbval-lax build/student", out)
     # For real: neither fake can make a venv. Both are tried, and the target fails naming both.
     done = _make(project, "test-pythons", path=machine["path"])
     assert done.returncode != 0
