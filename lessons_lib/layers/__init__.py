@@ -10,9 +10,16 @@ from lessons_lib.layers.char_cnn import CharCNN, CharCNNConfig, Highway
 from lessons_lib.layers.lstm import LstmConfig, LstmLayer, LstmStack
 from lessons_lib.layers.masks import check_mask, combine_masks, look_ahead_mask, padding_mask
 from lessons_lib.layers.scalar_mix import ScalarMix
-from lessons_lib.layers.transformer import ACTIVATIONS, BlockConfig, FeedForward, TransformerBlock
+from lessons_lib.layers.transformer import (
+    ACTIVATIONS,
+    BlockConfig,
+    BlockStack,
+    FeedForward,
+    TransformerBlock,
+    init_normal,
+)
 
-__all__ = ["ACTIVATIONS", "BlockConfig", "CharCNN", "CharCNNConfig", "FeedForward", "Highway", "KVCache",
+__all__ = ["ACTIVATIONS", "BlockConfig", "BlockStack", "CharCNN", "CharCNNConfig", "FeedForward", "Highway", "KVCache",
            "LayerCache", "LstmConfig", "LstmLayer", "LstmStack", "MultiHeadAttention", "ScalarMix",
-           "TransformerBlock", "check_mask", "combine_masks", "look_ahead_mask", "padding_mask",
+           "TransformerBlock", "check_mask", "combine_masks", "init_normal", "look_ahead_mask", "padding_mask",
            "scaled_dot_product_attention"]
