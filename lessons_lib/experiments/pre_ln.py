@@ -21,12 +21,12 @@ from torch import Tensor
 
 from lessons_lib.checks import check_choice, check_heads, check_int, check_number, check_type
 from lessons_lib.models.gpt2 import GPT2, GPT2Config
-from lessons_lib.training.lm_pretraining import (
-    WindowStream,
+from lessons_lib.objectives.next_token import (
     heldout_perplexity,
     next_token_loss,
     unigram_perplexity,
 )
+from lessons_lib.training.lm_pretraining import WindowStream
 from lessons_lib.training.loop import (
     TrainHistory,
     seed_everything,

@@ -58,6 +58,8 @@ class FeedForward(nn.Module):
     def __init__(self, hidden_size: int, intermediate_size: int, activation: str = "gelu", dropout: float = 0.1):
         super().__init__()
         check_choice("activation", activation, sorted(ACTIVATIONS))
+        check_int("hidden_size", hidden_size, low=1)
+        check_int("intermediate_size", intermediate_size, low=1)
         self.activation = activation
         self.up = nn.Linear(hidden_size, intermediate_size)
         self.down = nn.Linear(intermediate_size, hidden_size)

@@ -10,9 +10,15 @@ from lessons_lib.models.bert import (
     BertPreTrainingHeads,
     PreTrainingOutput,
 )
-from lessons_lib.models.elmo import ElmoBiLM, ElmoConfig, ElmoOutput
 from lessons_lib.models.decoder import Decoder, DecoderConfig, DecoderLM, DecoderOutput
-from lessons_lib.models.gpt import GPT, GPTConfig, GPTForClassification, GPTForMultipleChoice, TaskOutput
+from lessons_lib.models.elmo import ElmoBiLM, ElmoConfig, ElmoOutput
+from lessons_lib.models.gpt import (
+    GPT,
+    GPTConfig,
+    GPTForClassification,
+    GPTForMultipleChoice,
+    TaskOutput,
+)
 from lessons_lib.models.gpt2 import GPT2, GPT2Config
 from lessons_lib.models.huggingface import (
     bert_names,

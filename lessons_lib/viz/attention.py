@@ -16,8 +16,9 @@ import torch
 from torch import Tensor
 
 from lessons_lib.checks import check_choice, check_int, check_strings, check_type
+from lessons_lib.data.encoding import padded_batch
 from lessons_lib.layers.masks import combine_masks, look_ahead_mask, padding_mask
-from lessons_lib.models.gpt import GPTModel
+from lessons_lib.models.decoder import Decoder
 from lessons_lib.tokenizers.wordpiece import WordPieceTokenizer
 from lessons_lib.viz.html import LEGEND_STYLE, text_box, wired
 
@@ -26,19 +27,6 @@ MAX_SENTENCE_TOKENS = 16  # each sentence is cut to this many tokens: a grid sta
 SEPARATOR = "|"
 _MASKED_CELL = "background:repeating-linear-gradient(45deg,#fff,#fff 3px,#e6e6e6 3px,#e6e6e6 5px)"
 _CELL = "width:18px;height:18px;padding:0;border:1px solid #fff;"
-
-
-def padded_batch(tokenizer: WordPieceTokenizer, sentences: Sequence[str]) -> tuple[Tensor, Tensor, list[list[str]]]:
-    """Token ids (B, T) padded with [PAD] at the end, the 1/0 attention mask, and each row's tokens."""
-    check_type("tokenizer", tokenizer, WordPieceTokenizer, "a WordPieceTokenizer")
-    sentences = check_strings("sentences", sentences)
-    rows = [tokenizer.encode(s)[:MAX_SENTENCE_TOKENS] or [tokenizer.unk_id] for s in sentences]
-    longest = max(len(r) for r in rows)
-    ids = torch.full((len(rows), longest), tokenizer.pad_id, dtype=torch.long)
-    for i, row in enumerate(rows):
-        ids[i, : len(row)] = torch.tensor(row)
-    attention = (torch.arange(longest)[None] < torch.tensor([len(r) for r in rows])[:, None]).long()  # (B, T)
-    return ids, attention, [tokenizer.convert_ids_to_tokens(r.tolist()) for r in ids]
 
 
 def batch_masks(attention_mask: Tensor) -> dict[str, Tensor]:
@@ -78,20 +66,20 @@ def render_attention_grid(weights: Tensor, mask: Tensor, tokens: Sequence[str], 
     return _grid(cells, tokens, title, query)
 
 
-def render_attention_masks(model: GPTModel, tokenizer: WordPieceTokenizer, sentences: Sequence[str], *,
+def render_attention_masks(model: Decoder, tokenizer: WordPieceTokenizer, sentences: Sequence[str], *,
                            sentence: int = 0, mask: str = "both", layer: int = 0, head: int = 0,
                            query: int = 0) -> str:
     """HTML: the padded batch, the three masks of one sentence, and the model's attention under ``mask``."""
-    check_type("model", model, GPTModel, "a GPTModel (e.g. gpt.transformer)")
+    check_type("model", model, Decoder, "a Decoder (e.g. gpt.transformer)")
     check_choice("mask", mask, MASK_KINDS)
-    ids, attention, tokens = padded_batch(tokenizer, sentences)
+    ids, attention, tokens = padded_batch(tokenizer, sentences, max_tokens=MAX_SENTENCE_TOKENS)
     check_int("sentence", sentence, low=0, high=len(tokens) - 1)
     check_int("layer", layer, low=0, high=model.config.num_layers - 1)
     check_int("head", head, low=0, high=model.config.num_heads - 1)
     query = min(check_int("query", query, low=0), ids.shape[1] - 1)
     masks = {name: m[sentence] for name, m in batch_masks(attention).items()}  # each (T, T)
     with torch.no_grad():
-        out = model(ids, attention if mask != "look-ahead" else None, look_ahead=mask != "padding",
+        out = model(ids, attention if mask != "look-ahead" else None, causal=mask != "padding",
                     output_attentions=True)
     weights = out.attentions[layer][sentence, head]  # (T, T)
     row = tokens[sentence]
@@ -117,10 +105,10 @@ def render_attention_masks(model: GPTModel, tokenizer: WordPieceTokenizer, sente
     return f"<div>{batch_rows}</div>{legend}<div>{grids}</div><div>{heat}</div>{summary}"
 
 
-def attention_mask_widget(model: GPTModel, tokenizer: WordPieceTokenizer, sentences: Sequence[str]) -> widgets.VBox:
+def attention_mask_widget(model: Decoder, tokenizer: WordPieceTokenizer, sentences: Sequence[str]) -> widgets.VBox:
     """Type 2-4 sentences (separated by |); pick one (at first the shortest, which has the most padding), the
     mask, the layer, the head and the query position."""
-    check_type("model", model, GPTModel, "a GPTModel (e.g. gpt.transformer)")
+    check_type("model", model, Decoder, "a Decoder (e.g. gpt.transformer)")
     sentences = check_strings("sentences", sentences)
     if not 2 <= len(sentences) <= 4:
         raise ValueError(f"sentences must hold 2 to 4 sentences, got {len(sentences)}")
@@ -144,7 +132,7 @@ def attention_mask_widget(model: GPTModel, tokenizer: WordPieceTokenizer, senten
             keep = pick.value if pick.value is not None and pick.value < len(typed) else 0
             pick.options = [(f"sentence {i + 1}", i) for i in range(len(typed))]
             pick.value = keep
-        length = padded_batch(tokenizer, typed)[0].shape[1]
+        length = padded_batch(tokenizer, typed, max_tokens=MAX_SENTENCE_TOKENS)[0].shape[1]
         query.max = length - 1  # clamps the value; a clamped value redraws through its observer
         output.value = render_attention_masks(model, tokenizer, typed, sentence=pick.value or 0, mask=kind.value,
                                               layer=layer.value, head=head.value, query=min(query.value, length - 1))

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from lessons_lib.models.bert import BertConfig, BertModel
+from lessons_lib.models.decoder import Decoder, DecoderOutput
 from lessons_lib.models.gpt import (
     GPT,
     GPTConfig,
@@ -11,7 +12,6 @@ from lessons_lib.models.gpt import (
     GPTForMultipleChoice,
     TaskOutput,
 )
-from lessons_lib.models.decoder import Decoder, DecoderOutput
 from lessons_lib.training.memory import count_parameters
 
 transformers = pytest.importorskip("transformers")

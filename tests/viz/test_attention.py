@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from lessons_lib.data.encoding import padded_batch
 from lessons_lib.models.gpt import GPT, GPTConfig
 from lessons_lib.tokenizers.wordpiece import WordPieceTokenizer
 from lessons_lib.viz.attention import (
@@ -10,7 +11,6 @@ from lessons_lib.viz.attention import (
     MAX_SENTENCE_TOKENS,
     attention_mask_widget,
     batch_masks,
-    padded_batch,
     render_attention_grid,
     render_attention_masks,
     render_mask_grid,
@@ -33,7 +33,7 @@ def model(tokenizer):
 
 
 def test_padded_batch_and_its_three_masks(tokenizer):
-    ids, attention, tokens = padded_batch(tokenizer, SENTENCES)
+    ids, attention, tokens = padded_batch(tokenizer, SENTENCES, max_tokens=MAX_SENTENCE_TOKENS)
     assert ids.shape == (3, 6) and attention.sum(1).tolist() == [6, 2, 5]
     assert tokens[1] == ["dog", "ran", "[PAD]", "[PAD]", "[PAD]", "[PAD]"]
     masks = batch_masks(attention)
@@ -45,7 +45,7 @@ def test_padded_batch_and_its_three_masks(tokenizer):
     # Both: a key is seen only if it is real and not in the future.
     assert masks["both"][2].tolist()[4] == [True] * 5 + [False]
     assert masks["both"][2].tolist()[1] == [True, True, False, False, False, False]
-    long = padded_batch(tokenizer, ["the cat " * 20])[0]
+    long = padded_batch(tokenizer, ["the cat " * 20], max_tokens=MAX_SENTENCE_TOKENS)[0]
     assert long.shape[1] == MAX_SENTENCE_TOKENS
 
 
@@ -93,5 +93,5 @@ def test_bad_arguments_are_named(model, tokenizer):
         render_attention_masks(model, tokenizer, SENTENCES, layer=2)
     with pytest.raises(ValueError, match="sentences must hold 2 to 4"):
         attention_mask_widget(model, tokenizer, SENTENCES[:1])
-    with pytest.raises(TypeError, match="model must be a GPTModel"):
+    with pytest.raises(TypeError, match="model must be a Decoder"):
         attention_mask_widget(None, tokenizer, SENTENCES)
