@@ -120,7 +120,7 @@ def continue_greedy(model: nn.Module, tokenizer: WordPieceTokenizer, prompt: str
     BERT's next word is its best guess for a ``[MASK]`` put after the text so far, repeated. The
     special tokens ([CLS], [SEP], [MASK], [PAD], [UNK]) are never chosen, for any model.
     """
-    reader(model, tokenizer)
+    reader(model, check_type("tokenizer", tokenizer, WordPieceTokenizer))
     check_type("prompt", prompt, str)
     check_int("max_new_tokens", max_new_tokens, low=1)
     ids = tokenizer.encode(prompt)

@@ -76,7 +76,8 @@ class _ElmoReader(_GPTReader):
 
     def __init__(self, model: ElmoBiLM, tokenizer: WordPieceTokenizer):
         super().__init__(model, tokenizer)
-        self.spellings = vocabulary_char_ids(tokenizer)  # (V, 50): ids -> ELMo's input
+        # (V, 50): ids -> ELMo's input; none without a tokenizer (only the parameters are asked then)
+        self.spellings = None if tokenizer is None else vocabulary_char_ids(tokenizer)
 
     def next_scores(self, contexts: Tensor, first: int, *, batch_size: int = 256) -> Tensor:
         top = self.model(self.spellings[contexts], logits=False).representations[-1]  # (N, T, 2P)
