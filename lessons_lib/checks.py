@@ -200,3 +200,11 @@ def check_ids_in_range(name: str, ids: Tensor, size: int, size_name: str = "voca
         raise ValueError(f"{name} must lie in [0, {size_name}={size}), "
                          f"got values from {int(ids.min())} to {int(ids.max())}")
     return ids
+
+
+def check_heads(hidden_size: Any, num_heads: Any) -> tuple[int, int]:
+    """Positive ``hidden_size`` and ``num_heads``, the width split evenly between the heads."""
+    hidden_size, num_heads = check_int("hidden_size", hidden_size, low=1), check_int("num_heads", num_heads, low=1)
+    if hidden_size % num_heads:
+        raise ValueError(f"hidden_size ({hidden_size}) must be a multiple of num_heads ({num_heads})")
+    return hidden_size, num_heads

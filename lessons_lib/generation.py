@@ -3,20 +3,20 @@
 Each step turns the scores of the last position into one next token: greedy takes the highest
 score; sampling first divides the scores by the temperature (below 1 sharpens the distribution,
 above 1 flattens it), then keeps the ``top_k`` best and/or the smallest most-likely set whose
-probability reaches ``top_p``, and draws from what is left. ``generate`` repeats the step, either
-through the model's ``KVCache`` (the prompt is read once, then one token per call) or by
-re-reading the whole sequence at every step (any model ``model(ids) -> logits (B, T, vocab)``).
+probability reaches ``top_p``, and draws from what is left (``filter_scores`` is that chain).
+``generate`` repeats the step, either through the model's ``KVCache`` (the prompt is read once,
+then one token per call) or by re-reading the whole sequence at every step. Its arguments are
+checked once, before the first token: nothing is checked per generated token.
 """
 
 from __future__ import annotations
-
-import inspect
 
 import torch
 from torch import Tensor, nn
 
 from lessons_lib.checks import check_bool, check_ids_tensor, check_int, check_number, check_type
 from lessons_lib.layers.attention import KVCache
+from lessons_lib.layers.modes import evaluating
 
 
 def _check_logits(logits: Tensor) -> Tensor:
@@ -33,9 +33,11 @@ def top_k_filter(logits: Tensor, k: int) -> Tensor:
     Ties: every token whose score equals the k-th highest is kept, so a row with tied scores at
     the cut keeps more than ``k`` tokens (the choice between equals would otherwise be arbitrary).
     """
-    _check_logits(logits)
-    k = min(check_int("k", k, low=1), logits.shape[-1])
-    kth_best = logits.topk(k, dim=-1).values[..., -1:]  # (..., 1)
+    return _top_k(_check_logits(logits), check_int("k", k, low=1))
+
+
+def _top_k(logits: Tensor, k: int) -> Tensor:
+    kth_best = logits.topk(min(k, logits.shape[-1]), dim=-1).values[..., -1:]  # (..., 1)
     return logits.masked_fill(logits < kth_best, float("-inf"))
 
 
@@ -45,8 +47,10 @@ def top_p_filter(logits: Tensor, p: float) -> Tensor:
     The most likely token is always kept; ``p=1`` keeps every token. Ties: a token whose score
     equals that of the least likely kept token is kept too (as in ``top_k_filter``).
     """
-    _check_logits(logits)
-    p = check_number("p", p, low=0.0, high=1.0, low_open=True)
+    return _top_p(_check_logits(logits), check_number("p", p, low=0.0, high=1.0, low_open=True))
+
+
+def _top_p(logits: Tensor, p: float) -> Tensor:
     if p == 1.0:
         return logits.clone()
     ordered, _ = logits.sort(dim=-1, descending=True)  # (..., vocab), most likely first
@@ -59,13 +63,29 @@ def top_p_filter(logits: Tensor, p: float) -> Tensor:
 
 def apply_temperature(logits: Tensor, temperature: float) -> Tensor:
     """Scores divided by ``temperature`` (> 0): below 1 sharpens the softmax, above 1 flattens it."""
-    _check_logits(logits)
-    return logits / check_number("temperature", temperature, low=0.0, low_open=True)
+    return _check_logits(logits) / check_number("temperature", temperature, low=0.0, low_open=True)
 
 
 def greedy(logits: Tensor) -> Tensor:
     """The highest-scoring token of each row: (..., vocab) -> (...) (ties: the lowest id)."""
     return _check_logits(logits).argmax(dim=-1)
+
+
+def filter_scores(logits: Tensor, *, temperature: float = 1.0, top_k: int | None = None,
+                  top_p: float | None = None) -> Tensor:
+    """The sampling chain on scores (..., vocab): divided by the temperature, then top-k, then top-p (-inf: excluded)."""
+    _check_logits(logits)
+    _check_sampling(True, temperature, top_k, top_p, None)
+    return _filter(logits, temperature, top_k, top_p)
+
+
+def _filter(logits: Tensor, temperature: float, top_k: int | None, top_p: float | None) -> Tensor:
+    logits = logits / temperature
+    if top_k is not None:
+        logits = _top_k(logits, top_k)
+    if top_p is not None:
+        logits = _top_p(logits, top_p)
+    return logits
 
 
 def choose_next(logits: Tensor, *, do_sample: bool = False, temperature: float = 1.0, top_k: int | None = None,
@@ -76,14 +96,16 @@ def choose_next(logits: Tensor, *, do_sample: bool = False, temperature: float =
         raise ValueError(f"logits must have shape (batch, vocab), got {tuple(logits.shape)}")
     _check_sampling(do_sample, temperature, top_k, top_p, generator)
     _check_not_nan(logits)
+    return _choose(logits, do_sample, temperature, top_k, top_p, generator)
+
+
+def _choose(logits: Tensor, do_sample: bool, temperature: float, top_k: int | None, top_p: float | None,
+            generator: torch.Generator | None) -> Tensor:
+    """``choose_next`` without its checks: it runs once per generated token, after ``generate`` checked once."""
     if not do_sample:
-        return greedy(logits)  # temperature, top-k and top-p never change the highest score
-    logits = apply_temperature(logits, temperature)
-    if top_k is not None:
-        logits = top_k_filter(logits, top_k)
-    if top_p is not None:
-        logits = top_p_filter(logits, top_p)
-    return torch.multinomial(logits.softmax(dim=-1), 1, generator=generator).squeeze(-1)  # (B,)
+        return logits.argmax(dim=-1)  # temperature, top-k and top-p never change the highest score
+    probs = _filter(logits, temperature, top_k, top_p).softmax(dim=-1)
+    return torch.multinomial(probs, 1, generator=generator).squeeze(-1)  # (B,)
 
 
 def _check_not_nan(logits: Tensor) -> None:
@@ -92,15 +114,6 @@ def _check_not_nan(logits: Tensor) -> None:
     if bool(broken.any()):
         raise ValueError(f"logits row {int(broken.nonzero()[0])} holds NaN scores: the model's weights are spoiled "
                          "(e.g. by a training run that diverged); reload them")
-
-
-def _check_lm_scores(model: nn.Module, logits: object) -> None:
-    """The first step's output must be next-token scores (B, T, vocab): a model that reads both ways has none."""
-    if not isinstance(logits, Tensor) or logits.dim() != 3:
-        raise TypeError(f"model must be a left-to-right LM whose forward gives next-token scores (batch, seq, "
-                        f"vocab), such as GPT or GPT2; {type(model).__name__} gives {type(logits).__name__} "
-                        "(BERT and ELMo read in both directions and cannot continue a text)")
-    _check_not_nan(logits[:, -1])
 
 
 def _check_sampling(do_sample, temperature, top_k, top_p, generator) -> None:
@@ -114,25 +127,23 @@ def _check_sampling(do_sample, temperature, top_k, top_p, generator) -> None:
         check_type("generator", generator, torch.Generator, "a torch.Generator or None")
 
 
-def _context(model: nn.Module) -> int | None:
-    """The model's context (``config.max_len``), or None when it does not say."""
-    return getattr(getattr(model, "config", None), "max_len", None)
-
-
-@torch.no_grad()
 def generate(model: nn.Module, ids: Tensor, max_new_tokens: int, *, do_sample: bool = False,
              temperature: float = 1.0, top_k: int | None = None, top_p: float | None = None,
              generator: torch.Generator | None = None, use_cache: bool = True,
              show_progress: bool = False) -> Tensor:
     """The prompt ``ids`` (B, T) followed by ``max_new_tokens`` new tokens: (B, T + max_new_tokens).
 
-    Greedy unless ``do_sample``. ``use_cache=True`` needs a model whose forward takes
-    ``cache=`` (``GPT2``); a model without one (``GPT``) asks for ``use_cache=False``, which re-reads
-    the whole sequence at every step. The prompt plus the new tokens must fit the model's context
-    (``config.max_len``): the model has no position beyond it. The model runs in eval mode (no
+    Greedy unless ``do_sample``. Any decoder (``GPT``, ``GPT2``) answers through one method,
+    ``next_token_scores(ids, cache=...)``; ``use_cache=False`` re-reads the whole sequence at every
+    step instead of reading each new token once against the ``KVCache``. The prompt plus the new
+    tokens must fit the model's context (``config.max_len``). The model runs in eval mode (no
     dropout) and is put back in the mode it was in.
     """
-    check_type("model", model, nn.Module, "a torch.nn.Module (e.g. GPT2)")
+    check_type("model", model, nn.Module, "a decoder (GPT or GPT2)")
+    if not callable(getattr(model, "next_token_scores", None)):
+        raise TypeError(f"model must be a left-to-right decoder with next_token_scores(ids, cache=...), such as "
+                        f"GPT or GPT2; got {type(model).__name__} (BERT and ELMo read in both directions and cannot "
+                        "continue a text)")
     check_ids_tensor("ids", ids)
     if ids.dtype != torch.long:
         raise TypeError(f"ids must be a torch.long tensor of shape (batch, seq), got dtype {ids.dtype}")
@@ -142,29 +153,25 @@ def generate(model: nn.Module, ids: Tensor, max_new_tokens: int, *, do_sample: b
     _check_sampling(do_sample, temperature, top_k, top_p, generator)
     check_bool("use_cache", use_cache)
     check_bool("show_progress", show_progress)
-    context = _context(model)
-    if context is not None and ids.shape[1] + max_new_tokens > context:
+    context = model.config.max_len
+    if ids.shape[1] + max_new_tokens > context:
         raise ValueError(f"ids has {ids.shape[1]} tokens and max_new_tokens asks for {max_new_tokens} more: "
                          f"{ids.shape[1] + max_new_tokens} is over the model's context (max_len={context}); "
                          "shorten the prompt or ask for fewer tokens")
-    if use_cache and "cache" not in inspect.signature(model.forward).parameters:
-        raise ValueError(f"use_cache=True needs a model whose forward takes a cache (GPT2); "
-                         f"{type(model).__name__} has none: pass use_cache=False")
+    if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= model.config.vocab_size):
+        raise ValueError(f"ids must lie in [0, vocab_size={model.config.vocab_size})")
     from tqdm.auto import tqdm  # here, not at the top: importing the module stays light
 
-    was_training = model.training
-    model.eval()
-    try:
-        cache = KVCache() if use_cache else None
-        sequence, new_input = ids, ids  # with the cache, each step reads only the newest token
-        for step in tqdm(range(max_new_tokens), desc="generating", disable=not show_progress):
-            logits = model(new_input, cache=cache) if use_cache else model(sequence)  # (B, T, vocab)
-            if step == 0:  # checked once, on the prompt's scores
-                _check_lm_scores(model, logits)
-            token = choose_next(logits[:, -1], do_sample=do_sample, temperature=temperature, top_k=top_k,
-                                top_p=top_p, generator=generator)  # (B,)
-            sequence = torch.cat([sequence, token[:, None]], dim=1)  # (B, T + 1)
-            new_input = token[:, None]  # (B, 1)
-    finally:
-        model.train(was_training)
+    length = ids.shape[1]
+    sequence = torch.empty(len(ids), length + max_new_tokens, dtype=torch.long)  # filled one column a step
+    sequence[:, :length] = ids
+    cache = KVCache() if use_cache else None
+    with evaluating(model), torch.inference_mode():
+        for end in tqdm(range(length, length + max_new_tokens), desc="generating", disable=not show_progress):
+            # With the cache, each step after the first reads only the newest token.
+            new_input = sequence[:, end - 1 : end] if use_cache and end > length else sequence[:, :end]
+            scores = model.next_token_scores(new_input, cache=cache)  # (B, vocab)
+            if end == length:  # checked once, on the prompt's scores
+                _check_not_nan(scores)
+            sequence[:, end] = _choose(scores, do_sample, temperature, top_k, top_p, generator)
     return sequence

@@ -287,7 +287,7 @@ SILENT_OR_OBSCURE = [
     (lambda: _tiny_lm()(torch.tensor([[1.0, 2.0]])), TypeError, "ids must be an integer tensor"),
     (lambda: _tiny_lm()(_IDS, positions=torch.tensor([[1, 0, 1]])), ValueError, "positions must be a boolean tensor"),
     (lambda: generate(_tiny_bert(), _IDS, 2, use_cache=False), TypeError,
-     "model must be a left-to-right LM .* BertModel gives BertOutput"),
+     "model must be a left-to-right decoder .* got BertModel"),
     (lambda: __import__("lessons_lib.tasks.fill_mask", fromlist=["x"]).fill_mask(
         BertForPreTraining(BertConfig(vocab_size=6, hidden_size=8, num_layers=1, num_heads=2, intermediate_size=16,
                                       max_position_embeddings=16)), _WP, "a [MASK]", k=10**6),

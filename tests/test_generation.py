@@ -104,7 +104,7 @@ def test_same_seed_same_tokens_and_greedy_ignores_the_generator():
     assert torch.equal(generator.get_state(), state)  # greedy did not draw from it
 
 
-def test_cached_and_uncached_sampling_agree_and_gpt_works_without_a_cache():
+def test_cached_and_uncached_sampling_agree_and_gpt_works_with_and_without_a_cache():
     model = _model(1)
     ids = torch.tensor([[7, 8, 9, 10]])
     cached = generate(model, ids, 20, do_sample=True, generator=torch.Generator().manual_seed(0))
@@ -112,6 +112,7 @@ def test_cached_and_uncached_sampling_agree_and_gpt_works_without_a_cache():
     assert torch.equal(cached, plain) and cached.shape == (1, 24) and torch.equal(cached[:, :4], ids)
     gpt = _model(2, GPT, GPT_CONFIG)
     out = generate(gpt, ids, 5, use_cache=False)
+    assert torch.equal(out, generate(gpt, ids, 5))  # GPT reads the same cache as GPT-2
     with torch.no_grad():
         first = gpt(ids)[:, -1].argmax(-1)
     assert out.shape == (1, 9) and out[0, 4] == first[0]
@@ -152,9 +153,10 @@ BAD = [
     (lambda: generate(_model(), torch.zeros(1, 0, dtype=torch.long), 2), ValueError, "ids must hold a prompt"),
     (lambda: generate(_model(), torch.zeros(1, 33, dtype=torch.long), 0), ValueError, "over the model's context"),
     (lambda: generate(_model(), torch.tensor([[1, 2]]), 2, use_cache="yes"), TypeError, "use_cache"),
-    (lambda: generate(_model(0, GPT, GPT_CONFIG), torch.tensor([[1, 2]]), 2), ValueError,
-     "use_cache=True needs a model whose forward takes a cache"),
-    (lambda: generate("model", torch.tensor([[1, 2]]), 2), TypeError, "model must be a torch.nn.Module"),
+    (lambda: generate(torch.nn.Linear(2, 2), torch.tensor([[1, 2]]), 2), TypeError,
+     r"model must be a left-to-right decoder with next_token_scores"),
+    (lambda: generate("model", torch.tensor([[1, 2]]), 2), TypeError, "model must be a decoder"),
+    (lambda: generate(_model(), torch.tensor([[1, 50]]), 2), ValueError, r"ids must lie in \[0, vocab_size=50\)"),
 ]
 
 

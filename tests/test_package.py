@@ -25,7 +25,7 @@ HEADLINE = {"BertConfig", "BertForPreTraining", "BertForSequenceClassification",
             "GPT", "GPTConfig", "GPTForClassification", "GPTForMultipleChoice", "load_pretrained_gpt", "SHIPPED_GPT",
             "GPT2", "GPT2Config", "ByteLevelBPE", "load_gpt2_tokenizer", "load_pretrained_gpt2", "SHIPPED_GPT2",
             "ElmoBiLM", "ElmoConfig", "load_pretrained_elmo", "SHIPPED_ELMO"}
-MAX_LINES, READABLE_LINES = 345, 300
+MAX_LINES, READABLE_LINES = 300, 300
 
 # Known gaps of the library today (reported to its editor); strict: once fixed, the test passes and the
 # entry must go.
@@ -240,3 +240,18 @@ def test_module_is_short_enough_to_read(path):
     assert lines <= MAX_LINES, f"{path.relative_to(PACKAGE)} has {lines} lines (at most {MAX_LINES})"
     if lines > READABLE_LINES:
         warnings.warn(f"{path.relative_to(PACKAGE)} has {lines} lines, over {READABLE_LINES}", stacklevel=1)
+
+
+def test_notebooks_import_nothing_from_the_command_package():
+    # A notebook imports concepts (objectives, tasks, ...), never the pre-training command's modules.
+    import json
+    import re
+
+    found = []
+    for notebook in sorted((TESTS.parent / "notebooks").glob("*.ipynb")):
+        for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
+            source = "".join(cell["source"])
+            if cell["cell_type"] == "code" and re.search(r"lessons_lib\.pretrain\b|lessons_lib import pretrain", source):
+                found.append(notebook.name)
+    assert not found, f"notebooks importing lessons_lib.pretrain: {sorted(set(found))}"
+    assert list((TESTS.parent / "notebooks").glob("*.ipynb")), "no notebooks found: the check would pass vacuously"

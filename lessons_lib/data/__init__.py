@@ -17,6 +17,8 @@ from lessons_lib.data.encoding import (
     collate_pairs,
     encode_pair,
     encode_texts,
+    pad_rows,
+    padded_batch,
     truncate_pair,
 )
 from lessons_lib.data.labelled import (
@@ -34,8 +36,8 @@ from lessons_lib.data.truncation import (
     truncate,
 )
 
-__all__ = ["BERT_MAX_TOKENS", "POLYSEMY", "SenseExample", "SOURCES", "SPLITS", "STRATEGIES", "Corpus", "Document", "PairEncoding",
-           "collate_pairs", "corpus_statistics", "data_path", "encode_pair", "encode_texts", "head_tail_split",
-           "kept_mask", "load_corpus", "load_polarity", "load_text_file", "polysemy_examples", "source_labelled_sentences",
-           "word_order_labelled_sentences",
-           "split_sentences", "split_train_test", "truncate", "truncate_pair", "word_counts"]
+__all__ = ["BERT_MAX_TOKENS", "POLYSEMY", "SOURCES", "SPLITS", "STRATEGIES", "Corpus", "Document",
+           "PairEncoding", "SenseExample", "collate_pairs", "corpus_statistics", "data_path", "encode_pair",
+           "encode_texts", "head_tail_split", "kept_mask", "load_corpus", "load_polarity", "load_text_file",
+           "pad_rows", "padded_batch", "polysemy_examples", "source_labelled_sentences", "split_sentences",
+           "split_train_test", "truncate", "truncate_pair", "word_counts", "word_order_labelled_sentences"]

@@ -3,6 +3,7 @@
 A pair is encoded with segment ids (0 for ``[CLS]``, A and the first ``[SEP]``; 1 for B and the last
 ``[SEP]``), after cutting it to a length budget the way BERT's reference code does
 (`truncate_pair`); `collate_pairs` pads encodings to the longest one and adds the 1/0 padding mask.
+`pad_rows` is the padding every batch of uneven rows uses; `padded_batch` pads tokenized sentences.
 """
 
 from __future__ import annotations
@@ -71,20 +72,15 @@ def collate_pairs(encodings: list[PairEncoding], *, pad_id: int) -> dict[str, to
                 f"{len(enc.token_type_ids)} token_type_ids; they must be equally long"
             )
     check_int("pad_id", pad_id, low=0)
-    batch, width = len(encodings), max(len(enc.input_ids) for enc in encodings)
-    input_ids = torch.full((batch, width), pad_id, dtype=torch.long)  # (B, T)
-    # Padding gets segment 0 and mask 0; the mask alone keeps attention off the padding.
-    token_type_ids = torch.zeros((batch, width), dtype=torch.long)  # (B, T)
-    attention_mask = torch.zeros((batch, width), dtype=torch.long)  # (B, T)
-    for row, enc in enumerate(encodings):
-        length = len(enc.input_ids)
-        try:  # checked by the conversion itself: no extra pass in a training loop
-            input_ids[row, :length] = torch.tensor(enc.input_ids, dtype=torch.long)
-            token_type_ids[row, :length] = torch.tensor(enc.token_type_ids, dtype=torch.long)
-        except (TypeError, ValueError, RuntimeError):
-            raise TypeError(f"encodings[{row}] must hold token ids (ints), got input_ids {enc.input_ids[:5]!r} and "
-                            f"token_type_ids {enc.token_type_ids[:5]!r}; encode texts with encode_pair first") from None
-        attention_mask[row, :length] = 1
+    try:  # checked by the conversion itself: no extra pass in a training loop
+        input_ids, attention_mask = pad_rows([enc.input_ids for enc in encodings], pad_id)  # (B, T) each
+        # Padding gets segment 0 and mask 0; the mask alone keeps attention off the padding.
+        token_type_ids, _ = pad_rows([enc.token_type_ids for enc in encodings], 0)  # (B, T)
+    except (TypeError, ValueError, RuntimeError):  # only now look for the row that failed
+        row = next(n for n, enc in enumerate(encodings) if not _all_ints(enc.input_ids + enc.token_type_ids))
+        enc = encodings[row]
+        raise TypeError(f"encodings[{row}] must hold token ids (ints), got input_ids {enc.input_ids[:5]!r} and "
+                        f"token_type_ids {enc.token_type_ids[:5]!r}; encode texts with encode_pair first") from None
     return {
         "input_ids": input_ids,
         "token_type_ids": token_type_ids,
@@ -107,3 +103,35 @@ def encode_texts(tokenizer, texts: Sequence[str], max_len: int = 64) -> dict[str
         ids = tokenizer.encode(text)[: max_len - 2]
         encodings.append(PairEncoding([tokenizer.cls_id, *ids, tokenizer.sep_id], [0] * (len(ids) + 2)))
     return collate_pairs(encodings, pad_id=tokenizer.pad_id)
+
+
+def _all_ints(values: Sequence) -> bool:
+    try:
+        torch.tensor(list(values), dtype=torch.long)
+    except (TypeError, ValueError, RuntimeError):
+        return False
+    return True
+
+
+def pad_rows(rows: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Rows of ids of any lengths -> (B, T) ids padded at the end with ``pad_id``, and the (B, T) 1/0 attention mask."""
+    rows = [list(row) for row in rows]
+    if not rows or not all(rows):
+        raise ValueError("rows must be a non-empty list of non-empty id lists")
+    lengths = torch.tensor([len(row) for row in rows])  # (B,)
+    ids = torch.full((len(rows), int(lengths.max())), check_int("pad_id", pad_id, low=0), dtype=torch.long)
+    for i, row in enumerate(rows):
+        ids[i, : len(row)] = torch.tensor(row, dtype=torch.long)
+    return ids, (torch.arange(ids.shape[1])[None] < lengths[:, None]).long()  # real tokens before the padding
+
+
+def padded_batch(tokenizer, sentences: Sequence[str], *, max_tokens: int = 16
+                 ) -> tuple[torch.Tensor, torch.Tensor, list[list[str]]]:
+    """Each sentence's tokens (cut to ``max_tokens``; [UNK] if none), padded: ids (B, T), 1/0 mask, tokens per row."""
+    sentences = check_strings("sentences", sentences)
+    check_int("max_tokens", max_tokens, low=1)
+    if not all(callable(getattr(tokenizer, name, None)) for name in ("encode", "convert_ids_to_tokens")):
+        raise TypeError(f"tokenizer must be a WordPiece tokenizer, got {type(tokenizer).__name__}")
+    ids, attention = pad_rows([tokenizer.encode(s)[:max_tokens] or [tokenizer.unk_id] for s in sentences],
+                              tokenizer.pad_id)
+    return ids, attention, [tokenizer.convert_ids_to_tokens(row.tolist()) for row in ids]

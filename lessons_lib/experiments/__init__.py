@@ -30,7 +30,6 @@ from lessons_lib.experiments.masking_mixes import (
 from lessons_lib.experiments.pre_ln import (
     LN_VARIANTS,
     LayerNormSettings,
-    PostLNGPT2,
     build_variant,
     compare_layer_norms,
     summarise_variants,
@@ -40,5 +39,5 @@ from lessons_lib.experiments.pre_ln import (
 __all__ = ["NEXT_SENTENCE", "SOURCE", "TASKS", "RunResult", "RunSettings", "TaggedSentence", "TaskData",
            "TaskSettings", "capital_word_task", "feature_probe_accuracy", "fine_tune_run", "first_step_below", "heldout_loss", "make_model", "mean_and_spread",
            "probe_scores", "record_run", "record_runs", "rule_name", "settings_dict", "task_data", "train_run",
-           "LN_VARIANTS", "LayerNormSettings", "PostLNGPT2", "build_variant", "compare_layer_norms",
+           "LN_VARIANTS", "LayerNormSettings", "build_variant", "compare_layer_norms",
            "summarise_variants", "train_variant"]

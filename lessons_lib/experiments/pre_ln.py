@@ -3,8 +3,9 @@
 Pre-LN is ``GPT2`` itself: each block normalises the input of its attention and of its MLP, the
 residual path stays raw, and one final LayerNorm follows the last block. Post-LN, as in GPT-1 and
 BERT, adds each sub-block's output to the residual first and normalises the sum, with no final
-LayerNorm. ``PostLNGPT2`` is GPT-2 with exactly that change and nothing else: it draws its initial
-weights as ``GPT2`` does, from the same seed, so the pair starts from identical weights. Both are
+LayerNorm. The post-LN model is GPT-2 with exactly that change and nothing else, one config field
+(``norm_first=False``): it draws its initial weights as GPT-2 does, from the same seed, so the pair
+starts from identical weights. Both are
 trained on the same windows of the corpus, in the same order, with the same optimiser and
 schedule; a run that reaches nan/inf, or ends above its starting loss, counts as diverged.
 """
@@ -16,17 +17,16 @@ import math
 from dataclasses import asdict, dataclass
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
-from lessons_lib.checks import check_choice, check_int, check_number, check_type
-from lessons_lib.layers.transformer import TransformerBlock
+from lessons_lib.checks import check_choice, check_heads, check_int, check_number, check_type
 from lessons_lib.models.gpt2 import GPT2, GPT2Config
-from lessons_lib.training.lm_pretraining import (
-    WindowStream,
+from lessons_lib.objectives.next_token import (
     heldout_perplexity,
     next_token_loss,
     unigram_perplexity,
 )
+from lessons_lib.training.lm_pretraining import WindowStream
 from lessons_lib.training.loop import (
     TrainHistory,
     seed_everything,
@@ -35,25 +35,6 @@ from lessons_lib.training.loop import (
 )
 
 LN_VARIANTS = ("pre-LN", "post-LN")
-
-
-class PostLNGPT2(GPT2):
-    """GPT-2 with GPT-1's post-LN blocks (LayerNorm after each residual sum) and no final LayerNorm.
-
-    Same parameters and initial values as ``GPT2(config)`` built from the same seed (less the final
-    LayerNorm); the forward is GPT-2's, with the final LayerNorm now the identity.
-    """
-
-    def __init__(self, config: GPT2Config):
-        super().__init__(config)  # the same random draws, in the same order, as GPT2(config)
-        post_ln = dataclasses.replace(config.block_config(), norm_first=False)
-        blocks = []
-        for pre_ln_block in self.layers:
-            block = TransformerBlock(post_ln)
-            block.load_state_dict(pre_ln_block.state_dict())  # keep GPT-2's initial weights
-            blocks.append(block)
-        self.layers = nn.ModuleList(blocks)
-        self.final_norm = nn.Identity()  # post-LN: the last block's output is already normalised
 
 
 @dataclass(frozen=True)
@@ -82,8 +63,7 @@ class LayerNormSettings:
         check_number("lr", self.lr, low=0.0, low_open=True)
         check_number("weight_decay", self.weight_decay, low=0.0)
         check_number("clip_grad", self.clip_grad, low=0.0, low_open=True)
-        if self.hidden_size % self.num_heads:
-            raise ValueError(f"hidden_size ({self.hidden_size}) must be a multiple of num_heads ({self.num_heads})")
+        check_heads(self.hidden_size, self.num_heads)
 
     def model_config(self, vocab_size: int) -> GPT2Config:
         """GPT-2's configuration at these sizes: no dropout, GPT-2's initialisation."""
@@ -98,7 +78,7 @@ def build_variant(variant: str, vocab_size: int, settings: LayerNormSettings, *,
     check_type("settings", settings, LayerNormSettings, "a LayerNormSettings")
     seed_everything(seed)
     config = settings.model_config(check_int("vocab_size", vocab_size, low=2))
-    return GPT2(config) if variant == "pre-LN" else PostLNGPT2(config)
+    return GPT2(config if variant == "pre-LN" else dataclasses.replace(config, norm_first=False))
 
 
 def train_variant(variant: str, train: Tensor, heldout: Tensor, vocab_size: int, settings: LayerNormSettings, *,

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from lessons_lib.checks import check_int, check_probability, check_type
+from lessons_lib.checks import check_heads, check_probability, check_type
 from lessons_lib.layers.masks import check_mask, combine_masks, look_ahead_mask
 
 
@@ -106,12 +106,7 @@ class MultiHeadAttention(nn.Module):
 
     def __init__(self, hidden_size: int, num_heads: int, dropout: float = 0.1, bias: bool = True):
         super().__init__()
-        check_int("hidden_size", hidden_size, low=1)
-        check_int("num_heads", num_heads, low=1)
-        if hidden_size % num_heads:
-            raise ValueError(
-                f"hidden_size ({hidden_size}) must be a positive multiple of num_heads ({num_heads})"
-            )
+        check_heads(hidden_size, num_heads)
         self.num_heads = num_heads
         self.head_size = hidden_size // num_heads
         self.dropout = dropout
@@ -139,11 +134,14 @@ class MultiHeadAttention(nn.Module):
         ``causal=True`` adds the look-ahead mask (each position sees itself and the positions before
         it); ``cache`` supplies the keys and values of T_past earlier positions and is extended by x's.
         """
-        if x.dim() != 3:
-            raise ValueError(f"x must have shape (batch, seq, hidden), got {tuple(x.shape)}")
-        if x.shape[-1] != self.query.in_features:
-            raise ValueError(f"x must be {self.query.in_features} wide (hidden_size), got {x.shape[-1]}")
-        q, k, v = (self.split_heads(proj(x)) for proj in (self.query, self.key, self.value))
+        # No checks up front: this runs once per layer and generated token, and the model checked its input.
+        try:
+            q, k, v = (self.split_heads(proj(x)) for proj in (self.query, self.key, self.value))
+        except RuntimeError:  # only now say which shape was wrong
+            if x.dim() != 3 or x.shape[-1] != self.query.in_features:
+                raise ValueError(f"x must have shape (batch, seq, hidden_size={self.query.in_features}), "
+                                 f"got {tuple(x.shape)}") from None
+            raise
         if cache is not None:
             k, v = cache.extend(k, v)  # (B, heads, T_past + T, head_size)
         length, past = q.shape[-2], k.shape[-2] - q.shape[-2]
@@ -159,8 +157,6 @@ class MultiHeadAttention(nn.Module):
         else:
             # Same arithmetic as above (tested equal), through PyTorch's fused kernel: faster and
             # lighter on memory when nobody needs to look at the weights.
-            if mask is not None:
-                check_mask(mask, torch.Size((*q.shape[:-1], k.shape[-2])))
             context = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout_p,
                                                      is_causal=is_causal)
             weights = None

@@ -1,22 +1,26 @@
 """Transformer blocks: the feed-forward network and the attention + feed-forward block.
 
-One block class serves three models, set by its ``BlockConfig``:
+One block class serves every Transformer here (BERT, GPT, GPT-2, the tiny LM), set by its ``BlockConfig``:
 
 * BERT's encoder block: post-LayerNorm, padding mask only;
 * GPT's decoder block: post-LayerNorm, look-ahead mask (no encoder-decoder attention);
 * GPT-2's block: pre-LayerNorm (``norm_first=True``), look-ahead mask, and a final LayerNorm
   after the last block, kept by the model.
+
+``BlockStack`` runs the blocks in turn, the one loop every model shares; ``init_normal`` is BERT's and
+GPT's initialisation of their layers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from lessons_lib.checks import check_bool, check_choice, check_int, check_number
-from lessons_lib.layers.attention import LayerCache, MultiHeadAttention
+from lessons_lib.checks import check_bool, check_choice, check_heads, check_int, check_number
+from lessons_lib.layers.attention import KVCache, LayerCache, MultiHeadAttention
 
 ACTIVATIONS = {
     "gelu": F.gelu,  # exact erf form, as BERT uses
@@ -39,10 +43,8 @@ class BlockConfig:
     norm_first: bool = False  # False: post-LN (BERT, GPT); True: pre-LN (GPT-2)
 
     def __post_init__(self):
-        for name in ("hidden_size", "num_heads", "intermediate_size"):
-            check_int(name, getattr(self, name), low=1)
-        if self.hidden_size % self.num_heads:
-            raise ValueError(f"hidden_size ({self.hidden_size}) must be a multiple of num_heads ({self.num_heads})")
+        check_int("intermediate_size", self.intermediate_size, low=1)
+        check_heads(self.hidden_size, self.num_heads)
         for name in ("dropout", "attention_dropout"):
             check_number(name, getattr(self, name), low=0.0, high=1.0, high_open=True)
         check_choice("activation", self.activation, sorted(ACTIVATIONS))
@@ -108,3 +110,42 @@ class TransformerBlock(nn.Module):
         if return_weights:
             return self.attention(x, mask, return_weights=True, **options)
         return self.attention(x, mask, **options), None
+
+
+class BlockStack(nn.ModuleList):
+    """``count`` blocks of one config, run in turn: the layer loop of every model (weights named ``N.*``)."""
+
+    def __init__(self, config: BlockConfig, count: int):
+        super().__init__(TransformerBlock(config) for _ in range(check_int("count", count, low=1)))
+
+    def forward(self, x: Tensor, mask: Tensor | None = None, *, causal: bool = False, cache: KVCache | None = None,
+                output_hidden_states: bool = False, output_attentions: bool = False
+                ) -> tuple[Tensor, tuple[Tensor, ...] | None, tuple[Tensor, ...] | None]:
+        """x (B, T, C) -> (last block's output, [x and every block's output], [every block's attention weights])."""
+        hidden_states = [x] if output_hidden_states else None
+        attentions = [] if output_attentions else None
+        for index, block in enumerate(self):
+            layer_cache = None if cache is None else cache.layer(index)
+            if output_attentions:
+                x, weights = block(x, mask, return_weights=True, causal=causal, cache=layer_cache)
+                attentions.append(weights)
+            else:
+                x = block(x, mask, causal=causal, cache=layer_cache)  # (B, T, C)
+            if hidden_states is not None:
+                hidden_states.append(x)
+        return x, None if hidden_states is None else tuple(hidden_states), \
+            None if attentions is None else tuple(attentions)
+
+
+def init_normal(module: nn.Module, std: float = 0.02) -> None:
+    """BERT's and GPT's initialisation: normal(0, std) weights, zero biases, LayerNorm at identity."""
+    if isinstance(module, nn.Linear | nn.Embedding):
+        nn.init.normal_(module.weight, std=std)
+        if isinstance(module, nn.Linear) and module.bias is not None:
+            nn.init.zeros_(module.bias)
+        if isinstance(module, nn.Embedding) and module.padding_idx is not None:
+            with torch.no_grad():
+                module.weight[module.padding_idx].zero_()
+    elif isinstance(module, nn.LayerNorm):
+        nn.init.ones_(module.weight)
+        nn.init.zeros_(module.bias)

@@ -11,16 +11,16 @@ Weight names differ from Hugging Face's, so ``from_huggingface`` maps them; the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
 import torch
 from torch import Tensor, nn
 
-from lessons_lib.checks import check_choice, check_ids_tensor, check_int, check_mask, check_number
-from lessons_lib.layers.transformer import ACTIVATIONS, BlockConfig, TransformerBlock
-from lessons_lib.models.huggingface import bert_names, init_normal, load_mapped, read_huggingface
+from lessons_lib.checks import check_ids_tensor, check_int, check_mask, check_number
+from lessons_lib.layers.transformer import ACTIVATIONS, BlockConfig, BlockStack, init_normal
+from lessons_lib.models.huggingface import bert_names, load_mapped, read_huggingface
 
 
 @dataclass
@@ -41,16 +41,11 @@ class BertConfig:
     activation: str = "gelu"  # feed-forward activation (exact GELU, as BERT)
 
     def __post_init__(self):
-        for f in fields(self):
-            if f.type == "int" and f.name != "pad_token_id":
-                check_int(f.name, getattr(self, f.name), low=1)
+        for name in ("vocab_size", "num_layers", "max_position_embeddings", "type_vocab_size"):
+            check_int(name, getattr(self, name), low=1)
         check_int("pad_token_id", self.pad_token_id, low=0, high=self.vocab_size - 1)
-        for name in ("dropout", "attention_dropout"):
-            check_number(name, getattr(self, name), low=0.0, high=1.0, high_open=True)
         check_number("layer_norm_eps", self.layer_norm_eps, low=0.0, high=1.0, low_open=True, high_open=True)
-        if self.hidden_size % self.num_heads:
-            raise ValueError(f"hidden_size ({self.hidden_size}) must be a multiple of num_heads ({self.num_heads})")
-        check_choice("activation", self.activation, sorted(ACTIVATIONS))
+        self.block_config()  # the block checks its own sizes, rates and activation
 
     def block_config(self) -> BlockConfig:
         """The settings of each encoder block: post-LayerNorm, as in the original Transformer."""
@@ -144,7 +139,7 @@ class BertModel(nn.Module):
             raise TypeError(f"config must be a BertConfig, got {type(config).__name__}")
         self.config = config
         self.embeddings = BertEmbeddings(config)
-        self.layers = nn.ModuleList(TransformerBlock(config.block_config()) for _ in range(config.num_layers))
+        self.layers = BlockStack(config.block_config(), config.num_layers)
         self.pooler = nn.Linear(config.hidden_size, config.hidden_size)
         self.apply(init_normal)
 
@@ -170,17 +165,10 @@ class BertModel(nn.Module):
         # padding_mask's shape, without its scan of the values on every call: (B, 1, 1, T)
         mask = attention_mask.bool()[:, None, None, :]
         x = self.embeddings(input_ids, token_type_ids)  # (B, T, H)
-        hidden_states, attentions = [x], []
-        for layer in self.layers:
-            if output_attentions:
-                x, weights = layer(x, mask, return_weights=True)
-                attentions.append(weights)
-            else:
-                x = layer(x, mask)
-            hidden_states.append(x)
+        x, hidden_states, attentions = self.layers(x, mask, output_hidden_states=output_hidden_states,
+                                                   output_attentions=output_attentions)
         pooled = torch.tanh(self.pooler(x[:, 0]))  # (B, H): the [CLS] vector through dense + tanh
-        return BertOutput(x, pooled, tuple(hidden_states) if output_hidden_states else None,
-                          tuple(attentions) if output_attentions else None)
+        return BertOutput(x, pooled, hidden_states, attentions)
 
     @classmethod
     def from_huggingface(cls, source: str | Path | dict, config: BertConfig | None = None) -> BertModel:

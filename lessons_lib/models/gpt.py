@@ -1,9 +1,9 @@
 """GPT (the first one): a Transformer decoder without encoder-decoder attention, read left to right.
 
-Token + learned position embeddings, then post-LayerNorm Transformer blocks whose self-attention
-carries the look-ahead mask (position t sees tokens 0..t only), then an output layer tied to the
-token embeddings that scores the next token at every position. There is no encoder, so the
-decoder's second attention (over an encoder's output) is gone: one attention per block.
+GPT is ``models.decoder`` with post-LayerNorm blocks: token + learned position embeddings, blocks
+whose self-attention carries the look-ahead mask (position t sees tokens 0..t only), then an
+output layer tied to the token embeddings that scores the next token at every position. There is
+no encoder, so the decoder's second attention (over an encoder's output) is gone.
 
 For fine-tuning, the paper reads the final state of an ``[extract]`` token at the end of each
 input: ``GPTForClassification`` puts one linear layer on it (the states of several sequences
@@ -14,63 +14,22 @@ logits, for the auxiliary language-model loss. Hugging Face's ``OpenAIGPTLMHeadM
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, NamedTuple
+from typing import NamedTuple
 
 import torch
 from torch import Tensor, nn
 
-from lessons_lib.checks import check_choice, check_ids_tensor, check_int, check_mask, check_number
-from lessons_lib.layers.masks import combine_masks, look_ahead_mask
-from lessons_lib.layers.transformer import ACTIVATIONS, BlockConfig, TransformerBlock
-from lessons_lib.models.huggingface import gpt_names, init_normal, load_mapped, read_huggingface
-
-
-def check_decoder_config(config) -> None:
-    """The checks GPT's and GPT-2's configs share: positive sizes, rates in [0, 1), heads dividing the width."""
-    for f in fields(config):
-        if f.type == "int":
-            check_int(f.name, getattr(config, f.name), low=1)
-    for name in ("dropout", "attention_dropout"):
-        check_number(name, getattr(config, name), low=0.0, high=1.0, high_open=True)
-    check_number("layer_norm_eps", config.layer_norm_eps, low=0.0, high=1.0, low_open=True, high_open=True)
-    check_number("init_std", config.init_std, low=0.0, low_open=True)
-    if config.hidden_size % config.num_heads:
-        raise ValueError(f"hidden_size ({config.hidden_size}) must be a multiple of num_heads ({config.num_heads})")
-    check_choice("activation", config.activation, sorted(ACTIVATIONS))
-
-
-@dataclass
-class DecoderConfig:
-    """What GPT's and GPT-2's configs share; each subclass sets the vocabulary, the context, and where
-    LayerNorm goes (``norm_first``: after each sub-block in GPT, before it in GPT-2)."""
-
-    vocab_size: int  # number of tokens
-    max_len: int  # context: the longest input, one learned position vector each
-    hidden_size: int = 768  # width of every token vector (H)
-    num_layers: int = 12  # decoder blocks stacked (L)
-    num_heads: int = 12  # attention heads per block (A); hidden_size must divide evenly
-    intermediate_size: int = 3072  # width inside the feed-forward network (4 H)
-    dropout: float = 0.1  # dropout on the embeddings and on each sub-block's output
-    attention_dropout: float = 0.1  # dropout on the attention weights
-    activation: str = "gelu_tanh"  # GPT's and GPT-2's GELU is the tanh approximation
-    layer_norm_eps: float = 1e-5  # LayerNorm's epsilon
-    init_std: float = 0.02  # std of the normal initial weights (embeddings: 0.02)
-    norm_first: ClassVar[bool] = False
-
-    def __post_init__(self):
-        check_decoder_config(self)
-
-    def block_config(self) -> BlockConfig:
-        """Each decoder block (the look-ahead mask is set by the model)."""
-        return BlockConfig(self.hidden_size, self.num_heads, self.intermediate_size, self.dropout,
-                           self.attention_dropout, self.activation, self.layer_norm_eps, norm_first=self.norm_first)
+from lessons_lib.checks import check_ids_tensor, check_int, check_mask
+from lessons_lib.layers.transformer import init_normal
+from lessons_lib.models.decoder import DecoderConfig, DecoderLM
+from lessons_lib.models.huggingface import gpt_names, load_mapped, read_huggingface
 
 
 @dataclass
 class GPTConfig(DecoderConfig):
-    """Every size of a GPT model in one place: post-LayerNorm blocks, as BERT's."""
+    """Every size of a GPT model in one place: post-LayerNorm blocks (``norm_first=False``), as BERT's."""
 
     vocab_size: int = 40478  # number of tokens (the paper's BPE vocabulary)
     max_len: int = 512  # context: the longest input, one learned position vector each
@@ -103,14 +62,6 @@ class GPTConfig(DecoderConfig):
                    layer_norm_eps=hf.get("layer_norm_epsilon", 1e-5), init_std=hf.get("initializer_range", 0.02))
 
 
-class GPTOutput(NamedTuple):
-    """What ``GPTModel`` returns; the fields not asked for are ``None``."""
-
-    last_hidden_state: Tensor  # (B, T, H) final vector of every token
-    hidden_states: tuple[Tensor, ...] | None  # the embeddings, then every block's output: L + 1 of (B, T, H)
-    attentions: tuple[Tensor, ...] | None  # every block's attention weights: L of (B, heads, T, T)
-
-
 class TaskOutput(NamedTuple):
     """What the fine-tuning models return."""
 
@@ -118,78 +69,8 @@ class TaskOutput(NamedTuple):
     lm_logits: Tensor | None  # next-token scores of every input sequence (..., T, vocab), for the auxiliary loss
 
 
-class GPTModel(nn.Module):
-    """The decoder: token + position embeddings, then ``num_layers`` masked self-attention blocks."""
-
-    def __init__(self, config: GPTConfig):
-        super().__init__()
-        if not isinstance(config, GPTConfig):
-            raise TypeError(f"config must be a GPTConfig, got {type(config).__name__}")
-        self.config = config
-        self.token = nn.Embedding(config.vocab_size, config.hidden_size)
-        self.position = nn.Embedding(config.max_len, config.hidden_size)
-        self.dropout = nn.Dropout(config.dropout)
-        self.layers = nn.ModuleList(TransformerBlock(config.block_config()) for _ in range(config.num_layers))
-        self.apply(init_normal)  # std 0.02 everywhere, as the paper; then the linear layers' own std
-        for module in self.modules():
-            if isinstance(module, nn.Linear):
-                init_normal(module, config.init_std)
-
-    def forward(self, input_ids: Tensor, attention_mask: Tensor | None = None, *, look_ahead: bool = True,
-                output_hidden_states: bool = False, output_attentions: bool = False) -> GPTOutput:
-        """(B, T) token ids [, (B, T) 1-for-token/0-for-padding] -> ``GPTOutput``.
-
-        ``look_ahead=False`` drops the look-ahead mask (only to show what it does: GPT is
-        trained with it). ``output_attentions`` goes through the explicit softmax (slower).
-        """
-        _check_input(input_ids, attention_mask, self.config.max_len)
-        length = input_ids.shape[1]
-        mask = combine_masks(look_ahead_mask(length, input_ids.device) if look_ahead else None,  # (T, T)
-                             None if attention_mask is None else attention_mask.bool()[:, None, None, :])
-        try:
-            tokens = self.token(input_ids)  # (B, T, H)
-        except IndexError:  # checked only when the lookup fails: no scan of the ids on every call
-            raise ValueError(f"input_ids must lie in [0, vocab_size={self.config.vocab_size})") from None
-        x = self.dropout(tokens + self.position(torch.arange(length, device=input_ids.device)))  # (B, T, H)
-        hidden_states, attentions = [x], []
-        for layer in self.layers:
-            if output_attentions:
-                x, weights = layer(x, mask, return_weights=True)
-                attentions.append(weights)
-            else:
-                x = layer(x, mask)
-            hidden_states.append(x)
-        return GPTOutput(x, tuple(hidden_states) if output_hidden_states else None,
-                         tuple(attentions) if output_attentions else None)
-
-
-class GPT(nn.Module):
-    """The language model: the decoder, then next-token scores tied to the token embeddings."""
-
-    def __init__(self, config: GPTConfig):
-        super().__init__()
-        self.config = config
-        self.transformer = GPTModel(config)
-
-    def lm_head(self, hidden: Tensor) -> Tensor:
-        """(..., H) -> (..., vocab): each token's score is the dot product with its input embedding."""
-        return hidden @ self.transformer.token.weight.T
-
-    def forward(self, input_ids: Tensor, attention_mask: Tensor | None = None) -> Tensor:
-        """(B, T) token ids -> next-token logits (B, T, vocab): position t scores token t + 1."""
-        return self.lm_head(self.transformer(input_ids, attention_mask).last_hidden_state)
-
-    def add_tokens(self, count: int, *, seed: int = 0) -> list[int]:
-        """Grow the vocabulary by ``count`` tokens with random embeddings (fine-tuning's [start] etc.): their ids."""
-        check_int("count", count, low=1)
-        old = self.transformer.token.weight
-        new = torch.randn(count, old.shape[1], generator=torch.Generator().manual_seed(seed)) * 0.02
-        grown = nn.Embedding(old.shape[0] + count, old.shape[1])
-        with torch.no_grad():
-            grown.weight.copy_(torch.cat([old.detach(), new.to(old.dtype)]))
-        self.transformer.token = grown
-        self.config = self.transformer.config = replace(self.config, vocab_size=old.shape[0] + count)
-        return list(range(old.shape[0], old.shape[0] + count))
+class GPT(DecoderLM):
+    """The language model: the post-LN decoder, then next-token scores tied to the token embeddings."""
 
     @classmethod
     def from_huggingface(cls, source: str | Path | dict, config: GPTConfig | None = None) -> GPT:
@@ -281,17 +162,3 @@ def _extract(gpt: GPT, input_ids: Tensor, attention_mask: Tensor | None, extract
     if not with_lm_logits:
         return states, None
     return states, gpt.lm_head(hidden if input_ids.dim() == 3 else hidden[:, 0])
-
-
-def _check_input(input_ids: Tensor, attention_mask: Tensor | None, max_len: int) -> None:
-    # Shapes and dtypes only: cheap enough for every forward (the id range is checked on lookup).
-    if not isinstance(input_ids, Tensor) or input_ids.dtype not in (torch.long, torch.int, torch.int16):
-        raise TypeError(f"input_ids must be an integer torch.Tensor of shape (batch, seq), got "
-                        f"{type(input_ids).__name__} {getattr(input_ids, 'dtype', '')}".rstrip())
-    if input_ids.dim() != 2 or input_ids.shape[1] == 0:
-        raise ValueError(f"input_ids must have shape (batch, seq) with seq >= 1, got {tuple(input_ids.shape)}")
-    if input_ids.shape[1] > max_len:
-        raise ValueError(f"input_ids has {input_ids.shape[1]} positions; this model's context (max_len) "
-                         f"is {max_len}: cut the input first")
-    if attention_mask is not None:
-        check_mask("attention_mask", attention_mask, input_ids)

@@ -112,22 +112,6 @@ def load_mapped(model: nn.Module, state: dict[str, Tensor]) -> None:
     model.load_state_dict(state)
 
 
-def init_normal(module: nn.Module, std: float = 0.02) -> None:
-    """BERT's and GPT's initialisation: normal(0, std) weights, zero biases, LayerNorm at identity."""
-    import torch
-
-    if isinstance(module, nn.Linear | nn.Embedding):
-        nn.init.normal_(module.weight, std=std)
-        if isinstance(module, nn.Linear) and module.bias is not None:
-            nn.init.zeros_(module.bias)
-        if isinstance(module, nn.Embedding) and module.padding_idx is not None:
-            with torch.no_grad():
-                module.weight[module.padding_idx].zero_()
-    elif isinstance(module, nn.LayerNorm):
-        nn.init.ones_(module.weight)
-        nn.init.zeros_(module.bias)
-
-
 # --- BERT -------------------------------------------------------------------------------------
 # Hugging Face name piece -> ours, applied to the part after "encoder.layer.N." or the prefix.
 _LAYER_NAMES = {

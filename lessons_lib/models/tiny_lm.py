@@ -14,8 +14,7 @@ import torch
 from torch import Tensor, nn
 
 from lessons_lib.checks import check_bool, check_ids_tensor, check_int, check_number
-from lessons_lib.layers.masks import look_ahead_mask
-from lessons_lib.layers.transformer import BlockConfig, TransformerBlock
+from lessons_lib.layers.transformer import BlockConfig, BlockStack
 
 
 @dataclass
@@ -34,14 +33,12 @@ class TinyLMConfig:
 
     def __post_init__(self):
         check_int("vocab_size", self.vocab_size, low=2)
-        for name in ("hidden_size", "num_layers", "num_heads", "max_len"):
+        for name in ("num_layers", "max_len"):
             check_int(name, getattr(self, name), low=1)
         check_bool("causal", self.causal)
-        check_bool("norm_first", self.norm_first)
         check_number("init_std", self.init_std, low=0.0, low_open=True)
         check_bool("head_transform", self.head_transform)
-        if self.hidden_size % self.num_heads:
-            raise ValueError(f"hidden_size ({self.hidden_size}) must be a multiple of num_heads ({self.num_heads})")
+        self.block_config()  # the block checks its width, heads and norm_first
 
     def block_config(self) -> BlockConfig:
         """4 H wide inside, no dropout (a tiny model under-fits its budget); post-LN unless ``norm_first``."""
@@ -61,7 +58,7 @@ class TinyLM(nn.Module):
         self.token = nn.Embedding(config.vocab_size, h)
         self.position = nn.Embedding(config.max_len, h)
         self.norm = nn.LayerNorm(h)
-        self.blocks = nn.ModuleList(TransformerBlock(config.block_config()) for _ in range(config.num_layers))
+        self.blocks = BlockStack(config.block_config(), config.num_layers)
         # Pre-LN blocks leave the residual stream un-normalised: one LayerNorm after the last block.
         self.final_norm = nn.LayerNorm(h) if config.norm_first else nn.Identity()
         # As BERT's MLM head; without it, a token's own vector already scores that token high (tied table).
@@ -84,9 +81,7 @@ class TinyLM(nn.Module):
         except IndexError:  # checked only when the lookup fails: no scan of the ids on every call
             raise ValueError(f"ids must lie in [0, vocab_size={self.config.vocab_size})") from None
         x = self.norm(tokens + self.position(where))  # (B, T, H)
-        mask = look_ahead_mask(ids.shape[1], device=ids.device) if self.config.causal else None  # (T, T)
-        for block in self.blocks:
-            x = block(x, mask)
+        x = self.blocks(x, causal=self.config.causal)[0]  # the look-ahead mask when causal
         return self.final_norm(x)  # (B, T, H)
 
     def forward(self, ids: Tensor, *, positions: Tensor | None = None) -> Tensor:

@@ -1,18 +1,22 @@
 """The next-token objective: position t predicts token t + 1 (left-to-right LMs; ELMo, GPT, GPT-2).
 
 Text is cut into fixed-length windows of token ids; `lm_batch` turns a batch of windows into
-inputs and targets, the last position of each window getting no target. `linear_cross_entropy`
-scores the vocabulary and takes the loss in one pass, a block of positions at a time.
+inputs and targets, the last position of each window getting no target. `next_token_loss` is the
+objective's cross-entropy, `heldout_perplexity` its exponential on unseen windows, against
+`unigram_perplexity`, the baseline with no context at all. `linear_cross_entropy` scores the
+vocabulary and takes the loss in one pass, a block of positions at a time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
-from lessons_lib.checks import check_int, check_type
+from lessons_lib.checks import check_ids_tensor, check_int, check_type
 from lessons_lib.objectives.masking import IGNORE_INDEX
 
 
@@ -27,9 +31,23 @@ def lm_batch(ids: Tensor) -> tuple[Tensor, Tensor]:
 
 def make_windows(documents: Sequence[list[str]], tokenizer, window: int) -> Tensor:
     """Each document's tokens, run together and cut into non-overlapping windows: (N, window) ids."""
+    _check_tokenizer(tokenizer)
+    return windows_from_ids([[i for sentence in d for i in tokenizer.encode(sentence)] for d in documents], window)
+
+
+def _check_tokenizer(tokenizer) -> None:
     if not (callable(getattr(tokenizer, "encode", None)) and hasattr(tokenizer, "vocab_size")):
         raise TypeError(f"tokenizer must be a tokenizer with an encode(text) method, got {type(tokenizer).__name__}")
-    return windows_from_ids([[i for sentence in d for i in tokenizer.encode(sentence)] for d in documents], window)
+
+
+def document_windows(documents: Sequence[list[str]], tokenizer, window: int) -> Tensor:
+    """Each document encoded as one text (sentences joined by spaces) and cut into (N, window) ids.
+
+    For a byte-level BPE, whose tokens carry their leading space: encoding sentence by sentence
+    would drop the spaces between them.
+    """
+    _check_tokenizer(tokenizer)
+    return windows_from_ids([tokenizer.encode(" ".join(sentences)) for sentences in documents], window)
 
 
 def windows_from_ids(documents: Sequence[Sequence[int]], window: int) -> Tensor:
@@ -58,6 +76,44 @@ def unigram_entropy(windows: Tensor, vocab_size: int) -> float:
     counts = torch.bincount(windows.flatten(), minlength=vocab_size).double()
     p = counts[counts > 0] / counts.sum()
     return float(-(p * p.log()).sum())
+
+
+def next_token_loss(logits: Tensor, ids: Tensor) -> Tensor:
+    """Mean cross-entropy of predicting token t + 1 from the scores at position t: logits (B, T, V), ids (B, T)."""
+    if logits.dim() != 3 or logits.shape[:2] != ids.shape:
+        raise ValueError(f"logits must be (batch, seq, vocab) matching ids {tuple(ids.shape)}, "
+                         f"got {tuple(logits.shape)}")
+    # The targets move one place left; the last position has no next token, so its target is
+    # IGNORE_INDEX and it gets no loss. (Slicing off the last position's scores instead would copy
+    # all (B, T, vocab) of them, forward and backward: about 10 % of a small model's step.)
+    targets = F.pad(ids[:, 1:], (0, 1), value=IGNORE_INDEX)  # (B, T): token t + 1 at position t
+    return F.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=IGNORE_INDEX)
+
+
+@torch.no_grad()
+def heldout_perplexity(logits_fn: Callable[[Tensor], Tensor], windows: Tensor, *, batch_size: int = 64) -> float:
+    """exp(mean next-token cross-entropy) of ``logits_fn`` (ids (B, T) -> logits (B, T, V)) over ``windows``."""
+    check_ids_tensor("windows", windows)
+    check_int("batch_size", batch_size, low=1)
+    total, count = 0.0, 0
+    for start in range(0, len(windows), batch_size):
+        ids = windows[start : start + batch_size]
+        n = ids.shape[0] * (ids.shape[1] - 1)  # predicted tokens in this batch
+        total += float(next_token_loss(logits_fn(ids), ids)) * n
+        count += n
+    return math.exp(total / count)
+
+
+def unigram_perplexity(train_windows: Tensor, heldout_windows: Tensor, vocab_size: int) -> float:
+    """Perplexity on held-out tokens of guessing every token by its training frequency (no context at all).
+
+    Add-one smoothing gives a token never seen in training a small probability instead of zero.
+    """
+    check_int("vocab_size", vocab_size, low=1)
+    counts = torch.bincount(train_windows.flatten(), minlength=vocab_size).double() + 1.0
+    log_p = (counts / counts.sum()).log()
+    targets = heldout_windows[:, 1:].flatten()  # the tokens a next-token model is scored on
+    return math.exp(float(-log_p[targets].mean()))
 
 
 class _LinearCrossEntropy(torch.autograd.Function):

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import shlex
 import subprocess
 import sys
@@ -28,26 +27,19 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from lessons_lib.checks import check_type
 from lessons_lib.data.corpus import load_corpus
 from lessons_lib.objectives.masking import IGNORE_INDEX, MaskingRule
-from lessons_lib.tasks.comparison import non_embedding_parameters
-from lessons_lib.tokenizers.wordpiece import WordPieceTokenizer
+from lessons_lib.tasks.comparison import CHECKPOINTS, trio_rows, trio_table
 from lessons_lib.training.bert_pretraining import PretrainingStream, encode_documents, make_batch
 from lessons_lib.training.checkpoints import (
-    SHIPPED,
-    SHIPPED_GPT,
     load_pretrained_bert,
-    load_pretrained_elmo,
-    load_pretrained_gpt,
 )
 
 # Each child's options beside the defaults it shares with the shipped GPT (batch 32, seed 0, lr per model).
 CHILDREN = {"ELMo": ("elmo", "--window", "64", "--cell-size", "312", "--steps", "2000"),
             "BERT": ("bert", "--steps", "2174", "--batch-size", "32", "--dropout", "0.0")}
-CHECKPOINTS = {"ELMo": "compare-elmo", "BERT": "compare-bert"}  # folders under --out; GPT is the shipped one
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -110,52 +102,6 @@ def bert_training_tokens(directory: str | Path, *, documents: int | None = None)
                for example in stream.step_examples(step))
 
 
-def load_trio(out: str | Path = SHIPPED, *, gpt: str | Path = SHIPPED_GPT) -> tuple[dict[str, nn.Module], WordPieceTokenizer]:
-    """The matched ELMo, GPT and BERT (by name, in that order) and the vocabulary they share.
-
-    By default the shipped ones: ``lessons_lib/checkpoints/compare-elmo``, ``gpt-tiny`` and ``compare-bert``.
-    """
-    check_type("out", out, (str, Path))
-    elmo, tokenizer, _ = load_pretrained_elmo(Path(out) / CHECKPOINTS["ELMo"])
-    gpt_model, gpt_tokenizer, _ = load_pretrained_gpt(gpt)
-    bert, bert_tokenizer, _ = load_pretrained_bert(Path(out) / CHECKPOINTS["BERT"])
-    if not tokenizer.vocab == gpt_tokenizer.vocab == bert_tokenizer.vocab:
-        raise ValueError(f"the checkpoints in {out} and {gpt} do not share one vocabulary")
-    return {"ELMo": elmo, "GPT": gpt_model, "BERT": bert}, tokenizer
-
-
-def trio_rows(out: str | Path = SHIPPED, *, gpt: str | Path = SHIPPED_GPT) -> list[dict]:
-    """One row per model of the matched trio: parameters, training tokens and time, held-out loss of its own objective
-    (and the checkpoint's whole ``metadata``).
-
-    Read from the checkpoints' metadata (the ELMo and BERT of ``out``, the GPT of ``gpt``); the
-    non-embedding parameters are counted on the loaded models.
-    """
-    check_type("out", out, (str, Path))
-    out = Path(out)
-    rows = []
-    for name, loader, directory in (("ELMo", load_pretrained_elmo, out / CHECKPOINTS["ELMo"]),
-                                    ("GPT", load_pretrained_gpt, Path(gpt)),
-                                    ("BERT", load_pretrained_bert, out / CHECKPOINTS["BERT"])):
-        model, _, metadata = loader(directory)
-        if name == "ELMo":
-            loss = (math.log(metadata["heldout_forward_perplexity"]) + math.log(metadata["heldout_backward_perplexity"])) / 2
-            objective = "forward + backward LM, mean"
-        elif name == "GPT":
-            loss, objective = math.log(metadata["heldout_perplexity"]), "next token"
-        else:
-            loss, objective = metadata["heldout_mlm_loss"], "masked LM (selected positions)"
-        rows.append({"model": name, "non_embedding_parameters": non_embedding_parameters(model),
-                     "parameters": metadata["parameters"],
-                     # GPT's shipped run reads whole windows: steps x batch x window tokens.
-                     "trained_tokens": metadata.get("trained_tokens",
-                                                    metadata["steps"] * metadata["batch_size"] * metadata.get("window", 0)),
-                     "steps": metadata["steps"], "wall_time_seconds": metadata["wall_time_seconds"],
-                     "cpu_time_seconds": metadata.get("cpu_time_seconds"), "objective": objective,
-                     "heldout_loss": round(loss, 3), "command": metadata["command"], "metadata": metadata})
-    return rows
-
-
 def finish_trio(out: str | Path, reproduce_with: str, *, documents: int | None = None,
                 eval_documents: int | None = None) -> list[dict]:
     """Add to the metadata of ``out``'s ELMo and BERT the tokens they trained on (and BERT's held-out MLM
@@ -186,17 +132,6 @@ def run(args: argparse.Namespace, argv: list[str] | None = None) -> dict:
     rows = finish_trio(args.out, "python -m lessons_lib.pretrain " + shlex.join(argv if argv is not None else ["compare"]),
                        documents=args.documents, eval_documents=args.eval_documents)
     return {"table": trio_table(rows), "wall_time_seconds": round(time.perf_counter() - start, 1)}
-
-
-def trio_table(rows: list[dict]) -> str:
-    """``trio_rows`` as aligned text, one line per model."""
-    lines = [f"{'model':<6}{'context params':>16}{'trained tokens':>16}{'wall s':>8}{'CPU s':>8}  held-out loss (own objective)"]
-    for row in rows:
-        cpu = "-" if row["cpu_time_seconds"] is None else f"{row['cpu_time_seconds']:.0f}"
-        lines.append(f"{row['model']:<6}{row['non_embedding_parameters']:>16,}{row['trained_tokens']:>16,}"
-                     f"{row['wall_time_seconds']:>8.0f}{cpu:>8}  "
-                     f"{row['heldout_loss']:.3f} nats, {row['objective']}")
-    return "\n".join(lines)
 
 
 SUMMARY = ("table", "wall_time_seconds")

@@ -22,12 +22,13 @@ import torch
 
 from lessons_lib.data.corpus import load_corpus
 from lessons_lib.models.elmo import ElmoBiLM, ElmoConfig
-from lessons_lib.objectives.next_token import make_windows
+from lessons_lib.objectives.next_token import make_windows, unigram_perplexity
 from lessons_lib.threads import use_threads
+from lessons_lib.tokenizers.elmo_chars import vocabulary_char_ids
 from lessons_lib.tokenizers.wordpiece import WordPieceTokenizer
 from lessons_lib.training.checkpoints import SHIPPED_BERT, save_checkpoint
-from lessons_lib.training.elmo_pretraining import bilm_loss, bilm_perplexities, vocabulary_char_ids
-from lessons_lib.training.lm_pretraining import WindowStream, unigram_perplexity
+from lessons_lib.training.elmo_pretraining import bilm_loss, bilm_perplexities
+from lessons_lib.training.lm_pretraining import WindowStream
 from lessons_lib.training.loop import seed_everything, warmup_linear_schedule
 from lessons_lib.training.memory import count_parameters
 from lessons_lib.training.resumable import run_folder, train_resumable

@@ -15,14 +15,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from collections.abc import Sequence
 from pathlib import Path
-
-from torch import Tensor
 
 from lessons_lib.data.corpus import Corpus
 from lessons_lib.models.gpt2 import GPT2, GPT2Config
-from lessons_lib.objectives.next_token import windows_from_ids
+from lessons_lib.objectives.next_token import document_windows
 from lessons_lib.pretrain.language_model import (
     LanguageModelRecipe,
     add_lm_arguments,
@@ -44,11 +41,6 @@ def check_arguments(args: argparse.Namespace, parser: argparse.ArgumentParser) -
     check_lm_arguments(args, parser, context=GPT2Config.tiny(vocab_size=300).max_len)
     if args.vocab_size < 258:  # 256 bytes, <|endoftext|>, and at least one merge
         parser.error(f"--vocab-size must be at least 258, got {args.vocab_size}")
-
-
-def document_windows(documents: Sequence[list[str]], tokenizer: ByteLevelBPE, window: int) -> Tensor:
-    """Each document encoded as one text (sentences joined by spaces) and cut into (N, window) ids."""
-    return windows_from_ids([tokenizer.encode(" ".join(sentences)) for sentences in documents], window)
 
 
 def run(args: argparse.Namespace, argv: list[str] | None = None) -> dict:

@@ -22,14 +22,14 @@ import torch
 from torch import nn
 
 from lessons_lib.data.corpus import Corpus, load_corpus
-from lessons_lib.threads import use_threads
-from lessons_lib.training.checkpoints import save_checkpoint
-from lessons_lib.training.lm_pretraining import (
-    WindowStream,
+from lessons_lib.objectives.next_token import (
     heldout_perplexity,
     next_token_loss,
     unigram_perplexity,
 )
+from lessons_lib.threads import use_threads
+from lessons_lib.training.checkpoints import save_checkpoint
+from lessons_lib.training.lm_pretraining import WindowStream
 from lessons_lib.training.loop import seed_everything, warmup_linear_schedule
 from lessons_lib.training.memory import count_parameters
 from lessons_lib.training.resumable import run_folder, train_resumable

@@ -10,13 +10,17 @@ built to be used:
 * **direction**: which outputs move when one input token changes.
 * **reach**: how strongly the prediction of the next word depends on each earlier token.
 
-The understanding tasks (NLU) are in ``understanding``.
+Each model is asked through a small reader with the same methods (``reader(model, tokenizer)``):
+its next-word scores, its final vectors, its input token vectors, its context parameters; the
+measurements below never test which model they hold. ``load_trio`` and ``trio_rows`` load the
+matched trio and the rows of its training. The understanding tasks (NLU) are in ``understanding``.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -27,26 +31,28 @@ from lessons_lib.checks import (
     check_int,
     check_number,
     check_strings,
-    check_token_ids,
     check_type,
 )
-from lessons_lib.data.encoding import PairEncoding, collate_pairs
-from lessons_lib.models.bert import BertForPreTraining
-from lessons_lib.models.elmo import ElmoBiLM
-from lessons_lib.models.gpt import GPT
-from lessons_lib.tasks.representations import direction_sensitivity
+from lessons_lib.layers.modes import evaluating
+from lessons_lib.tasks.readers import reader
 from lessons_lib.tokenizers.wordpiece import WordPieceTokenizer
-from lessons_lib.training.elmo_pretraining import vocabulary_char_ids
+from lessons_lib.training.checkpoints import (
+    SHIPPED,
+    SHIPPED_GPT,
+    load_pretrained_bert,
+    load_pretrained_elmo,
+    load_pretrained_gpt,
+)
 
 MODEL_KINDS = ("ELMo", "GPT", "BERT")
 
 
+CHECKPOINTS = {"ELMo": "compare-elmo", "BERT": "compare-bert"}  # the trio's folders; GPT is the shipped one
+
+
 def model_kind(model: object) -> str:
     """``"ELMo"``, ``"GPT"`` or ``"BERT"``; a TypeError naming ``model`` for anything else."""
-    for kind, cls in (("ELMo", ElmoBiLM), ("GPT", GPT), ("BERT", BertForPreTraining)):
-        if isinstance(model, cls):
-            return kind
-    raise TypeError(f"model must be an ElmoBiLM, a GPT or a BertForPreTraining, got {type(model).__name__}")
+    return reader(model).name
 
 
 def non_embedding_parameters(model: nn.Module) -> int:
@@ -56,16 +62,7 @@ def non_embedding_parameters(model: nn.Module) -> int:
     table are left out too); ELMo's character CNN stays in (it builds token vectors from spelling,
     work GPT and BERT leave to the table), its softmax over the vocabulary is left out.
     """
-    kind = model_kind(model)
-    total = sum(p.numel() for p in model.parameters())
-    if kind == "ELMo":
-        return total - sum(p.numel() for p in model.softmax.parameters())
-    if kind == "GPT":
-        t = model.transformer
-        return total - t.token.weight.numel() - t.position.weight.numel()
-    e = model.bert.embeddings
-    tables = sum(m.weight.numel() for m in (e.token, e.position, e.segment))
-    return total - tables - model.heads.decoder.bias.numel()
+    return reader(model).context_parameters()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -85,54 +82,13 @@ def _check_windows(windows: Tensor, tokenizer: WordPieceTokenizer) -> Tensor:
     return _check_ids(check_ids_tensor("windows", windows), tokenizer, "windows", least=2)
 
 
-def bert_encode(tokenizer: WordPieceTokenizer, first: Sequence[int], second: Sequence[int] | None = None
-                 ) -> PairEncoding:
-    """``[CLS] first [SEP]``, or ``[CLS] first [SEP] second [SEP]`` with segment ids 0 then 1."""
-    check_type("tokenizer", tokenizer, WordPieceTokenizer)
-    first = check_token_ids("first", first)
-    second = None if second is None else check_token_ids("second", second)
-    ids = [tokenizer.cls_id, *first, tokenizer.sep_id]
-    if second is None:
-        return PairEncoding(ids, [0] * len(ids))
-    return PairEncoding([*ids, *second, tokenizer.sep_id], [0] * len(ids) + [1] * (len(second) + 1))
-
-
-def _bert_queries(tokenizer: WordPieceTokenizer, contexts: Sequence[Sequence[int]]) -> dict[str, Tensor]:
-    """``[CLS] context [MASK] [SEP]`` for each context, padded; ``mask_position``: where the next word goes."""
-    batch = collate_pairs([bert_encode(tokenizer, [*map(int, ids), tokenizer.mask_id]) for ids in contexts],
-                          pad_id=tokenizer.pad_id)
-    batch["mask_position"] = torch.tensor([len(ids) + 1 for ids in contexts])
-    return batch
-
-
-def _last_logits(model: nn.Module, tokenizer: WordPieceTokenizer, contexts: Tensor, first: int) -> Tensor:
-    """GPT's or ELMo's forward LM's next-token scores at positions ``first - 1`` .. T - 1 of each context: (N, *, V).
-
-    Only those positions go through the output layer: (positions x vocabulary) scores of every
-    position would be most of the memory.
-    """
-    if isinstance(model, GPT):
-        return model.lm_head(model.transformer(contexts).last_hidden_state[:, first - 1 :])
-    top = model(vocabulary_char_ids(tokenizer)[contexts], logits=False).representations[-1]  # (N, T, 2P)
-    return model.softmax(top[:, first - 1 :, : model.config.projection_size])  # the forward half
-
-
-def _bert_mask_logits(model: BertForPreTraining, tokenizer: WordPieceTokenizer, contexts: Sequence[Sequence[int]]
-                      ) -> Tensor:
-    batch = _bert_queries(tokenizer, contexts)
-    hidden = model.bert(batch["input_ids"], batch["token_type_ids"], batch["attention_mask"]).last_hidden_state
-    return model.heads.mlm(hidden[torch.arange(len(contexts)), batch["mask_position"]])  # (N, V)
-
-
 @torch.no_grad()
 def next_word_logits(model: nn.Module, tokenizer: WordPieceTokenizer, contexts: Tensor) -> Tensor:
     """(N, V) scores of the token after each context (N, T) of token ids, all read left to right only."""
-    kind = model_kind(model)
+    asked = reader(model, tokenizer)
     contexts = _check_ids(check_ids_tensor("contexts", contexts), tokenizer, "contexts")
-    model.eval()
-    if kind != "BERT":
-        return _last_logits(model, tokenizer, contexts, contexts.shape[1])[:, -1]
-    return _bert_mask_logits(model, tokenizer, contexts.tolist())
+    with evaluating(model):
+        return asked.next_scores(contexts, contexts.shape[1])[:, -1]
 
 
 @torch.no_grad()
@@ -142,20 +98,16 @@ def next_word_scores(model: nn.Module, tokenizer: WordPieceTokenizer, windows: T
 
     Every position from ``first`` on is a target, so the three models answer the same questions.
     GPT and ELMo score all positions of a window in one pass (their masks, or their reading
-    direction, already hide the future); BERT gets one ``[CLS] w_0..w_t [MASK] [SEP]`` per target.
+    direction, already hide the future); BERT gets one ``[CLS] w_0..w_t [MASK] [SEP]`` per target,
+    ``batch_size`` of them per pass.
     """
-    kind = model_kind(model)
+    asked = reader(model, tokenizer)
     windows = _check_windows(windows, tokenizer)
     check_int("first", first, low=1, high=windows.shape[1] - 1)
     check_int("batch_size", batch_size, low=1)
-    model.eval()
     targets = windows[:, first:]  # (N, T - first)
-    if kind != "BERT":
-        logits = _last_logits(model, tokenizer, windows[:, :-1], first)
-    else:
-        contexts = [row[: t + 1] for row in windows.tolist() for t in range(first - 1, windows.shape[1] - 1)]
-        logits = torch.cat([_bert_mask_logits(model, tokenizer, contexts[start : start + batch_size])
-                            for start in range(0, len(contexts), batch_size)]).view(*targets.shape, -1)
+    with evaluating(model):
+        logits = asked.next_scores(windows[:, :-1], first, batch_size=batch_size)  # (N, T - first, V)
     nll = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
     top1 = (logits.argmax(-1) == targets).float().mean()
     return {"top1": float(top1), "perplexity": math.exp(float(nll)), "predictions": targets.numel()}
@@ -168,8 +120,7 @@ def continue_greedy(model: nn.Module, tokenizer: WordPieceTokenizer, prompt: str
     BERT's next word is its best guess for a ``[MASK]`` put after the text so far, repeated. The
     special tokens ([CLS], [SEP], [MASK], [PAD], [UNK]) are never chosen, for any model.
     """
-    model_kind(model)
-    check_type("tokenizer", tokenizer, WordPieceTokenizer)
+    reader(model, check_type("tokenizer", tokenizer, WordPieceTokenizer))
     check_type("prompt", prompt, str)
     check_int("max_new_tokens", max_new_tokens, low=1)
     ids = tokenizer.encode(prompt)
@@ -192,7 +143,7 @@ def context_curve(model: nn.Module, tokenizer: WordPieceTokenizer, windows: Tens
 
     The drop from short to long contexts is how much a model uses distant words.
     """
-    model_kind(model)
+    reader(model, tokenizer)
     windows = _check_windows(windows, tokenizer)
     if not lengths:
         raise ValueError("lengths must hold at least one context length")
@@ -210,31 +161,24 @@ def reach(model: nn.Module, tokenizer: WordPieceTokenizer, windows: Tensor) -> T
     reach), averaged over windows; index 0 is the token right before the prediction, index k the
     token k further back.
     """
-    kind = model_kind(model)
+    asked = reader(model, tokenizer)
     windows = _check_windows(windows, tokenizer)
     contexts, target = windows[:, :-1], windows[:, -1]
     grabbed = {}
-    layer = {"GPT": lambda: model.transformer.token, "ELMo": lambda: model.token_layer,
-             "BERT": lambda: model.bert.embeddings.token}[kind]()
 
     def keep(module, inputs, output):
         output.retain_grad()
         grabbed["vectors"] = output
 
-    handle = layer.register_forward_hook(keep)
-    model.eval()
+    handle = asked.token_vectors().register_forward_hook(keep)
     try:
-        if kind != "BERT":
-            logits = _last_logits(model, tokenizer, contexts, contexts.shape[1])[:, -1]
-        else:
-            logits = _bert_mask_logits(model, tokenizer, contexts.tolist())
+        with evaluating(model):
+            logits = asked.next_scores(contexts, contexts.shape[1])[:, -1]  # (N, V)
         logits.log_softmax(-1).gather(1, target[:, None]).sum().backward()
     finally:
         handle.remove()
         model.zero_grad(set_to_none=True)
-    grads = grabbed["vectors"].grad.norm(dim=-1)  # (N, positions)
-    if kind == "BERT":
-        grads = grads[:, 1 : 1 + contexts.shape[1]]  # the context, without [CLS], [MASK] and [SEP]
+    grads = grabbed["vectors"].grad.norm(dim=-1)[:, asked.context_columns(contexts.shape[1])]  # (N, T - 1)
     return grads.mean(0).flip(0)  # distance 0 = the token right before the prediction
 
 
@@ -246,29 +190,72 @@ def output_sensitivity(model: nn.Module, tokenizer: WordPieceTokenizer, words: S
     and BERT their last block. Each word must be one token of the vocabulary; ``replacement`` (a
     token for GPT and BERT, any word for ELMo, which spells it) takes each word's place in turn.
     """
-    kind = model_kind(model)
+    asked = reader(model, tokenizer)
     words = check_strings("words", words)
     check_type("replacement", replacement, str)
     check_number("threshold", threshold, low=0.0)
-    if kind == "ELMo":
-        maps = direction_sensitivity(model, words, model.config.num_layers, threshold=threshold,
-                                     replacement="xyzzy" if replacement == "[UNK]" else replacement)
-        return {"ELMo forward": maps["forward"], "ELMo backward": maps["backward"], "ELMo both": maps["both"]}
-    vocab = tokenizer.vocab
-    for name, tokens in (("words", words), ("replacement", [replacement])):
-        missing = [w for w in tokens if w not in vocab]
-        if missing:
-            raise ValueError(f"{name} must be tokens of the vocabulary; not in it: {missing}")
-    ids = torch.tensor([vocab[w] for w in words])
-    variants = torch.cat([ids[None], ids.repeat(len(ids), 1)])
-    variants[1:].fill_diagonal_(vocab[replacement])
-    model.eval()
-    with torch.no_grad():
-        if kind == "GPT":
-            h = model.transformer(variants).last_hidden_state
-        else:
-            full = torch.cat([torch.full((len(variants), 1), tokenizer.cls_id), variants,
-                              torch.full((len(variants), 1), tokenizer.sep_id)], 1)
-            h = model.bert(full).last_hidden_state[:, 1:-1]
-    moved = (h[1:] - h[:1]).abs().amax(-1).gt(threshold).T  # (output i, changed j)
-    return {kind: moved}
+    with evaluating(model):
+        return asked.moved(words, replacement, threshold)
+
+
+# ---------------------------------------------------------------------------------------------
+# The matched trio of notebook 07
+
+
+def load_trio(out: str | Path = SHIPPED, *, gpt: str | Path = SHIPPED_GPT) -> tuple[dict[str, nn.Module], WordPieceTokenizer]:
+    """The matched ELMo, GPT and BERT (by name, in that order) and the vocabulary they share.
+
+    By default the shipped ones: ``lessons_lib/checkpoints/compare-elmo``, ``gpt-tiny`` and ``compare-bert``.
+    """
+    check_type("out", out, (str, Path))
+    elmo, tokenizer, _ = load_pretrained_elmo(Path(out) / CHECKPOINTS["ELMo"])
+    gpt_model, gpt_tokenizer, _ = load_pretrained_gpt(gpt)
+    bert, bert_tokenizer, _ = load_pretrained_bert(Path(out) / CHECKPOINTS["BERT"])
+    if not tokenizer.vocab == gpt_tokenizer.vocab == bert_tokenizer.vocab:
+        raise ValueError(f"the checkpoints in {out} and {gpt} do not share one vocabulary")
+    return {"ELMo": elmo, "GPT": gpt_model, "BERT": bert}, tokenizer
+
+
+_OBJECTIVES = {  # each model's own held-out loss, read from its checkpoint's metadata
+    "ELMo": ("forward + backward LM, mean", lambda m: (math.log(m["heldout_forward_perplexity"])
+                                                       + math.log(m["heldout_backward_perplexity"])) / 2),
+    "GPT": ("next token", lambda m: math.log(m["heldout_perplexity"])),
+    "BERT": ("masked LM (selected positions)", lambda m: m["heldout_mlm_loss"]),
+}
+
+
+def trio_rows(out: str | Path = SHIPPED, *, gpt: str | Path = SHIPPED_GPT) -> list[dict]:
+    """One row per model of the matched trio: parameters, training tokens and time, held-out loss of its own objective
+    (and the checkpoint's whole ``metadata``).
+
+    Read from the checkpoints' metadata (the ELMo and BERT of ``out``, the GPT of ``gpt``); the
+    non-embedding parameters are counted on the loaded models.
+    """
+    check_type("out", out, (str, Path))
+    out = Path(out)
+    rows = []
+    for name, loader, directory in (("ELMo", load_pretrained_elmo, out / CHECKPOINTS["ELMo"]),
+                                    ("GPT", load_pretrained_gpt, Path(gpt)),
+                                    ("BERT", load_pretrained_bert, out / CHECKPOINTS["BERT"])):
+        model, _, metadata = loader(directory)
+        objective, loss = _OBJECTIVES[name]
+        rows.append({"model": name, "non_embedding_parameters": non_embedding_parameters(model),
+                     "parameters": metadata["parameters"],
+                     # GPT's shipped run reads whole windows: steps x batch x window tokens.
+                     "trained_tokens": metadata.get("trained_tokens",
+                                                    metadata["steps"] * metadata["batch_size"] * metadata.get("window", 0)),
+                     "steps": metadata["steps"], "wall_time_seconds": metadata["wall_time_seconds"],
+                     "cpu_time_seconds": metadata.get("cpu_time_seconds"), "objective": objective,
+                     "heldout_loss": round(loss(metadata), 3), "command": metadata["command"], "metadata": metadata})
+    return rows
+
+
+def trio_table(rows: list[dict]) -> str:
+    """``trio_rows`` as aligned text, one line per model."""
+    lines = [f"{'model':<6}{'context params':>16}{'trained tokens':>16}{'wall s':>8}{'CPU s':>8}  held-out loss (own objective)"]
+    for row in rows:
+        cpu = "-" if row["cpu_time_seconds"] is None else f"{row['cpu_time_seconds']:.0f}"
+        lines.append(f"{row['model']:<6}{row['non_embedding_parameters']:>16,}{row['trained_tokens']:>16,}"
+                     f"{row['wall_time_seconds']:>8.0f}{cpu:>8}  "
+                     f"{row['heldout_loss']:.3f} nats, {row['objective']}")
+    return "\n".join(lines)

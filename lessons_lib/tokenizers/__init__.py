@@ -19,6 +19,7 @@ from lessons_lib.tokenizers.elmo_chars import (
     batch_char_ids,
     decode_char_ids,
     elmo_char_ids,
+    vocabulary_char_ids,
 )
 from lessons_lib.tokenizers.wordpiece import WordPieceTokenizer, wordpiece
 from lessons_lib.tokenizers.wordpiece_training import learn_vocabulary
@@ -26,4 +27,5 @@ from lessons_lib.tokenizers.wordpiece_training import learn_vocabulary
 __all__ = ["BOS_TOKEN", "CHAR_VOCAB_SIZE", "EOS_TOKEN", "MAX_WORD_CHARS", "SPECIAL_TOKENS", "WordPieceTokenizer", "basic_tokenize", "batch_char_ids", "decode_char_ids",
            "elmo_char_ids", "learn_vocabulary", "wordpiece",
            "END_OF_TEXT", "GPT2_SPLIT_PATTERN", "ByteLevelBPE", "byte_tokens", "bytes_to_unicode", "from_printable",
-           "gpt2_tokenizer_files", "learn_bpe", "load_gpt2_tokenizer", "pre_tokenize", "to_printable", "unicode_to_bytes"]
+           "gpt2_tokenizer_files", "learn_bpe", "load_gpt2_tokenizer", "pre_tokenize", "to_printable", "unicode_to_bytes",
+           "vocabulary_char_ids"]

@@ -5,6 +5,8 @@ mark (259), padded with 260 to 50 slots; at most 48 bytes fit, longer words are 
 boundaries ``<S>`` and ``</S>`` are "words" made of the single characters 256 and 257. Finally
 every id is shifted up by one, so that a row of zeros can stand for "no word here" (padding in a
 batch of sentences). There is no unknown word: emoji and Chinese are bytes like any other.
+``vocabulary_char_ids`` spells a whole WordPiece vocabulary this way: the table that turns the
+ids of ELMo's training windows into its input.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
-from lessons_lib.checks import check_ids_in_range, check_ids_tensor, check_strings
+from lessons_lib.checks import check_ids_in_range, check_ids_tensor, check_strings, check_type
+from lessons_lib.tokenizers.wordpiece import WordPieceTokenizer
 
 MAX_WORD_CHARS = 50  # slots per word: begin mark, up to 48 bytes, end mark, padding
 BOS_CHAR, EOS_CHAR = 256, 257  # the one character of <S> and of </S>
@@ -66,3 +69,13 @@ def decode_char_ids(row: Tensor) -> str:
     if body == [EOS_CHAR]:
         return EOS_TOKEN
     return bytes(body).decode("utf-8", "replace")
+
+
+def vocabulary_char_ids(tokenizer: WordPieceTokenizer) -> Tensor:
+    """(vocab_size, 50): the character ids of every vocabulary token, ``##`` of continuations kept.
+
+    Keeping ``##`` tells the character CNN that a piece continues a word, and gives every
+    vocabulary entry its own spelling (``##s`` and ``s`` are different tokens to the softmax).
+    """
+    check_type("tokenizer", tokenizer, WordPieceTokenizer)
+    return elmo_char_ids(tokenizer.convert_ids_to_tokens(range(tokenizer.vocab_size)))

@@ -1,4 +1,4 @@
-"""Training: the loop, checkpoints, memory and cost, BERT's pre-training stream and loss, the LMs' losses (GPT, GPT-2, ELMo)."""
+"""Training: the loop, checkpoints, memory and cost, BERT's pre-training stream and loss, the LMs' windows and ELMo's two losses."""
 
 from lessons_lib.training.bert_pretraining import (
     PairExample,
@@ -23,18 +23,8 @@ from lessons_lib.training.checkpoints import (
     sha256,
 )
 from lessons_lib.training.cost import count_flops, graph_depth
-from lessons_lib.training.elmo_pretraining import (
-    bilm_loss,
-    bilm_perplexities,
-    direction_losses,
-    vocabulary_char_ids,
-)
-from lessons_lib.training.lm_pretraining import (
-    WindowStream,
-    heldout_perplexity,
-    next_token_loss,
-    unigram_perplexity,
-)
+from lessons_lib.training.elmo_pretraining import bilm_loss, bilm_perplexities, direction_losses
+from lessons_lib.training.lm_pretraining import WindowStream
 from lessons_lib.training.loop import (
     TrainHistory,
     evaluate,
@@ -58,10 +48,10 @@ from lessons_lib.training.resumable import (
 
 __all__ = ["SHIPPED_BERT", "SHIPPED_ELMO", "SHIPPED_GPT", "SHIPPED_GPT2", "PairExample", "PretrainingStream", "TrainHistory",
            "WindowStream", "bilm_loss", "bilm_perplexities", "count_flops", "count_parameters", "direction_losses",
-           "encode_documents", "evaluate", "evaluate_pretraining", "graph_depth", "heldout_perplexity", "load_checkpoint",
+           "encode_documents", "evaluate", "evaluate_pretraining", "graph_depth", "load_checkpoint",
            "load_pretrained_bert", "load_pretrained_elmo", "load_pretrained_gpt", "load_pretrained_gpt2", "make_batch",
-           "masked_accuracy", "next_token_loss", "pretraining_loss", "pretraining_metrics", "release_memory",
+           "masked_accuracy", "pretraining_loss", "pretraining_metrics", "release_memory",
            "resident_memory_mb", "run_folder", "save_checkpoint", "save_snapshot", "seed_everything",
-           "sha256", "train_loop", "train_resumable", "unigram_perplexity", "vocabulary_char_ids",
+           "sha256", "train_loop", "train_resumable",
            "warmup_linear_schedule", "RunFolder", "check_run_folder", "discard_unstarted_run",
            "interrupted_advice", "load_snapshot", "reload_advice"]

@@ -16,19 +16,7 @@ from torch import Tensor
 
 from lessons_lib.checks import check_ids_tensor, check_int, check_type
 from lessons_lib.models.elmo import ElmoBiLM, ElmoOutput
-from lessons_lib.tokenizers.elmo_chars import elmo_char_ids
-from lessons_lib.tokenizers.wordpiece import WordPieceTokenizer
-from lessons_lib.training.lm_pretraining import next_token_loss
-
-
-def vocabulary_char_ids(tokenizer: WordPieceTokenizer) -> Tensor:
-    """(vocab_size, 50): the character ids of every vocabulary token, ``##`` of continuations kept.
-
-    Keeping ``##`` tells the character CNN that a piece continues a word, and gives every
-    vocabulary entry its own spelling (``##s`` and ``s`` are different tokens to the softmax).
-    """
-    check_type("tokenizer", tokenizer, WordPieceTokenizer)
-    return elmo_char_ids(tokenizer.convert_ids_to_tokens(range(tokenizer.vocab_size)))
+from lessons_lib.objectives.next_token import next_token_loss
 
 
 def direction_losses(output: ElmoOutput, ids: Tensor) -> tuple[Tensor, Tensor]:

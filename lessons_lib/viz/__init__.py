@@ -7,7 +7,6 @@ from lessons_lib.viz.attention import (
     MASK_KINDS,
     attention_mask_widget,
     batch_masks,
-    padded_batch,
     render_attention_grid,
     render_attention_masks,
     render_mask_grid,
@@ -53,7 +52,7 @@ from lessons_lib.viz.tokens import render_tokens, tokenizer_widget
 from lessons_lib.viz.truncation import render_truncation, truncation_widget
 
 __all__ = ["plot_three_readers", "MASK_KINDS", "attention_mask_widget", "batch_masks", "chip", "clip_text", "masking_widget",
-           "nsp_widget", "padded_batch", "plot_attention", "plot_attention_heads", "plot_block_orders", "plot_cache_speed", "plot_bert_architecture", "plot_corpus_statistics",
+           "nsp_widget", "plot_attention", "plot_attention_heads", "plot_block_orders", "plot_cache_speed", "plot_bert_architecture", "plot_corpus_statistics",
            "plot_direction_sensitivity", "plot_elmo_architecture", "plot_embedding_parts", "plot_input_representation",
            "plot_layer_shares", "plot_losses",
            "plot_mask", "plot_masks", "token_grids", "plot_sense_projection", "polysemy_widget", "probability_bar",

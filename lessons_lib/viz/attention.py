@@ -17,9 +17,10 @@ import torch
 from torch import Tensor
 
 from lessons_lib.checks import check_choice, check_int, check_strings, check_type
+from lessons_lib.data.encoding import padded_batch
 from lessons_lib.layers.masks import combine_masks, look_ahead_mask, padding_mask
 from lessons_lib.models.bert import BertModel
-from lessons_lib.models.gpt import GPTModel
+from lessons_lib.models.decoder import Decoder
 from lessons_lib.tokenizers.wordpiece import WordPieceTokenizer
 from lessons_lib.viz.html import LEGEND_STYLE, text_box, wired
 
@@ -42,19 +43,6 @@ def _colour_key() -> str:
                        f"<span style='margin:0 8px 0 2px'>{w:g}</span>" for w in LEGEND_WEIGHTS)
     return (f"<div style='{LEGEND_STYLE}'>Red: attention weight, shaded by its square root so that small weights "
             f"show (hover a cell for its value): {swatches}</div>")
-
-
-def padded_batch(tokenizer: WordPieceTokenizer, sentences: Sequence[str]) -> tuple[Tensor, Tensor, list[list[str]]]:
-    """Token ids (B, T) padded with [PAD] at the end, the 1/0 attention mask, and each row's tokens."""
-    check_type("tokenizer", tokenizer, WordPieceTokenizer, "a WordPieceTokenizer")
-    sentences = check_strings("sentences", sentences)
-    rows = [tokenizer.encode(s)[:MAX_SENTENCE_TOKENS] or [tokenizer.unk_id] for s in sentences]
-    longest = max(len(r) for r in rows)
-    ids = torch.full((len(rows), longest), tokenizer.pad_id, dtype=torch.long)
-    for i, row in enumerate(rows):
-        ids[i, : len(row)] = torch.tensor(row)
-    attention = (torch.arange(longest)[None] < torch.tensor([len(r) for r in rows])[:, None]).long()  # (B, T)
-    return ids, attention, [tokenizer.convert_ids_to_tokens(r.tolist()) for r in ids]
 
 
 def batch_masks(attention_mask: Tensor) -> dict[str, Tensor]:
@@ -94,8 +82,8 @@ def render_attention_grid(weights: Tensor, mask: Tensor, tokens: Sequence[str], 
     return _grid(cells, tokens, title, query)
 
 
-def _check_models(model: GPTModel, bert: BertModel | None, tokenizer: WordPieceTokenizer) -> None:
-    check_type("model", model, GPTModel, "a GPTModel (e.g. gpt.transformer)")
+def _check_models(model: Decoder, bert: BertModel | None, tokenizer: WordPieceTokenizer) -> None:
+    check_type("model", model, Decoder, "a Decoder (e.g. gpt.transformer)")
     check_type("tokenizer", tokenizer, WordPieceTokenizer, "a WordPieceTokenizer")
     if bert is not None:
         check_type("bert", bert, BertModel, "a BertModel (e.g. bert.bert) reading the same vocabulary, or None")
@@ -104,7 +92,7 @@ def _check_models(model: GPTModel, bert: BertModel | None, tokenizer: WordPieceT
                              f"it has {bert.config.vocab_size}")
 
 
-def render_attention_masks(model: GPTModel, tokenizer: WordPieceTokenizer, sentences: Sequence[str], *,
+def render_attention_masks(model: Decoder, tokenizer: WordPieceTokenizer, sentences: Sequence[str], *,
                            sentence: int = 0, mask: str = "both", layer: int = 0, head: int = 0,
                            query: int = 0, bert: BertModel | None = None) -> str:
     """HTML: the padded batch, the three masks of one sentence, and a model's attention under ``mask``.
@@ -113,7 +101,7 @@ def render_attention_masks(model: GPTModel, tokenizer: WordPieceTokenizer, sente
     (a GPT is never run without its look-ahead mask: that would be neither model)."""
     _check_models(model, bert, tokenizer)
     check_choice("mask", mask, MASK_KINDS)
-    ids, attention, tokens = padded_batch(tokenizer, sentences)
+    ids, attention, tokens = padded_batch(tokenizer, sentences, max_tokens=MAX_SENTENCE_TOKENS)
     check_int("sentence", sentence, low=0, high=len(tokens) - 1)
     reader = bert if mask == "padding" else model
     if reader is not None:
@@ -158,7 +146,7 @@ def render_attention_masks(model: GPTModel, tokenizer: WordPieceTokenizer, sente
     return f"<div>{batch_rows}</div>{legend}<div>{grids}</div>{_colour_key()}<div>{heat}</div>{summary}"
 
 
-def attention_mask_widget(model: GPTModel, tokenizer: WordPieceTokenizer, sentences: Sequence[str], *,
+def attention_mask_widget(model: Decoder, tokenizer: WordPieceTokenizer, sentences: Sequence[str], *,
                           bert: BertModel | None = None) -> widgets.VBox:
     """Type 2-4 sentences (separated by |); pick one (at first the shortest, which has the most padding), the
     mask, the layer, the head and the query position. Under the padding mask the attention shown is
@@ -191,7 +179,7 @@ def attention_mask_widget(model: GPTModel, tokenizer: WordPieceTokenizer, senten
             keep = pick.value if pick.value is not None and pick.value < len(typed) else 0
             pick.options = [(f"sentence {i + 1}", i) for i in range(len(typed))]
             pick.value = keep
-        length = padded_batch(tokenizer, typed)[0].shape[1]
+        length = padded_batch(tokenizer, typed, max_tokens=MAX_SENTENCE_TOKENS)[0].shape[1]
         query.max = length - 1  # the slider follows the batch: a query past the end cannot be picked
         output.value = render_attention_masks(model, tokenizer, typed, sentence=pick.value or 0, mask=kind.value,
                                               layer=layer.value, head=head.value, query=min(query.value, length - 1),

@@ -26,7 +26,8 @@ from lessons_lib.checks import (
     check_token_ids,
     check_type,
 )
-from lessons_lib.generation import apply_temperature, generate, greedy, top_k_filter, top_p_filter
+from lessons_lib.generation import apply_temperature, filter_scores, generate, greedy
+from lessons_lib.layers.modes import evaluating
 from lessons_lib.models.gpt2 import GPT2
 from lessons_lib.tokenizers.bpe import ByteLevelBPE
 from lessons_lib.tokenizers.bpe_training import END_OF_TEXT
@@ -113,24 +114,15 @@ def first_step_distribution(model: GPT2, prompt_ids: list[int], *, strategy: str
     check_choice("strategy", strategy, STRATEGIES)
     if not check_token_ids("prompt_ids", prompt_ids):
         raise ValueError("prompt_ids must hold at least one token id")
-    was_training = model.training
-    model.eval()
-    try:
-        logits = model(torch.tensor([prompt_ids]))[0, -1].double()  # (vocab,) scores of the first new token
-    finally:
-        model.train(was_training)
+    with evaluating(model):
+        logits = model.next_token_scores(torch.tensor([prompt_ids]))[0].double()  # (vocab,) scores of the first new token
     if strategy == "greedy":
         kept = torch.zeros_like(logits, dtype=torch.bool)
         kept[greedy(logits)] = True
         return logits.softmax(-1), kept
-    tempered = apply_temperature(logits, temperature)
     options = _sampling_options(strategy, temperature, top_k, top_p)
-    filtered = tempered
-    if options["top_k"] is not None:
-        filtered = top_k_filter(filtered, top_k)
-    if options["top_p"] is not None:
-        filtered = top_p_filter(filtered, top_p)
-    return tempered.softmax(-1), torch.isfinite(filtered)
+    filtered = filter_scores(logits, temperature=temperature, top_k=options["top_k"], top_p=options["top_p"])
+    return apply_temperature(logits, temperature).softmax(-1), torch.isfinite(filtered)
 
 
 def _shown(tokenizer: ByteLevelBPE, token_id: int) -> str:

@@ -1,4 +1,4 @@
-"""lessons_lib.data.encoding: pair truncation, ``[CLS] A [SEP] B [SEP]`` encoding, padding, single texts."""
+"""lessons_lib.data.encoding: pair truncation, ``[CLS] A [SEP] B [SEP]`` encoding, padding, single texts, padded sentences."""
 
 import pytest
 import torch
@@ -11,6 +11,8 @@ from lessons_lib.data.encoding import (
     collate_pairs,
     encode_pair,
     encode_texts,
+    pad_rows,
+    padded_batch,
     truncate_pair,
 )
 from lessons_lib.objectives.nsp import make_nsp_pairs
@@ -216,3 +218,22 @@ def test_bad_input_to_encode_texts(tokenizer):
         encode_texts(tokenizer, [])
     with pytest.raises(ValueError, match="max_len"):
         encode_texts(tokenizer, ["good film"], max_len=2)
+
+
+def test_pad_rows_pads_at_the_end_and_marks_real_tokens():
+    ids, mask = pad_rows([[5, 6, 7], [8], (9, 10)], pad_id=3)
+    assert ids.tolist() == [[5, 6, 7], [8, 3, 3], [9, 10, 3]]
+    assert mask.tolist() == [[1, 1, 1], [1, 0, 0], [1, 1, 0]] and ids.dtype == mask.dtype == torch.long
+    with pytest.raises(ValueError, match="rows"):
+        pad_rows([[1], []], pad_id=0)
+    with pytest.raises(ValueError, match="pad_id"):
+        pad_rows([[1]], pad_id=-1)
+
+
+def test_padded_batch_cuts_pads_and_names_the_tokens():
+    tokenizer = WordPieceTokenizer([*SPECIAL_TOKENS, "the", "cat", "sat"], lowercase=False)
+    ids, mask, tokens = padded_batch(tokenizer, ["the cat sat the cat", "cat", ""], max_tokens=4)
+    assert ids.shape == (3, 4) and mask.sum(1).tolist() == [4, 1, 1]
+    assert tokens[1] == ["cat", "[PAD]", "[PAD]", "[PAD]"] and tokens[2][0] == "[UNK]"  # empty: one [UNK]
+    with pytest.raises(TypeError, match="tokenizer"):
+        padded_batch("tokenizer", ["the"])

@@ -12,7 +12,6 @@ from torch import nn
 from lessons_lib.experiments.pre_ln import (
     LN_VARIANTS,
     LayerNormSettings,
-    PostLNGPT2,
     build_variant,
     compare_layer_norms,
     summarise_variants,
@@ -35,10 +34,12 @@ def windows():
 
 def test_the_variants_put_the_norm_in_different_places_from_the_same_weights():
     pre, post = (build_variant(v, VOCAB, TINY, seed=3) for v in LN_VARIANTS)
-    assert type(pre) is GPT2 and isinstance(post, PostLNGPT2)
-    assert [b.norm_first for b in pre.layers] == [True, True] and [b.norm_first for b in post.layers] == [False, False]
-    assert isinstance(pre.final_norm, nn.LayerNorm) and isinstance(post.final_norm, nn.Identity)
-    start = {k: v for k, v in pre.state_dict().items() if not k.startswith("final_norm.")}
+    assert type(pre) is GPT2 and type(post) is GPT2  # one class: post-LN is one config field
+    assert pre.config.norm_first and not post.config.norm_first
+    pre_layers, post_layers = pre.transformer.layers, post.transformer.layers
+    assert [b.norm_first for b in pre_layers] == [True, True] and [b.norm_first for b in post_layers] == [False, False]
+    assert isinstance(pre.transformer.final_norm, nn.LayerNorm) and isinstance(post.transformer.final_norm, nn.Identity)
+    start = {k: v for k, v in pre.state_dict().items() if not k.startswith("transformer.final_norm.")}
     assert start.keys() == post.state_dict().keys()
     for name, value in post.state_dict().items():
         torch.testing.assert_close(value, start[name], rtol=0, atol=0, msg=name)
@@ -46,7 +47,7 @@ def test_the_variants_put_the_norm_in_different_places_from_the_same_weights():
     # last block's output has mean 0 and std 1. Pre-LN's residual stream is left raw: far from std 1.
     outputs = {}
     for name, model in (("pre", pre), ("post", post)):
-        model.layers[-1].register_forward_hook(lambda _m, _i, out, name=name: outputs.__setitem__(name, out))
+        model.transformer.layers[-1].register_forward_hook(lambda _m, _i, out, name=name: outputs.__setitem__(name, out))
         model(torch.randint(0, VOCAB, (2, 8)))
     post_out, pre_out = outputs["post"], outputs["pre"]
     torch.testing.assert_close(post_out.mean(-1), torch.zeros(2, 8), atol=1e-5, rtol=0)

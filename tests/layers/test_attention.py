@@ -79,13 +79,12 @@ def test_multi_head_equals_torch_multihead_attention():
     torch.testing.assert_close(ours(x, look_ahead_mask(5)), expected, atol=1e-5, rtol=1e-5)
 
 
-def test_multi_head_rejects_bad_config_and_input():
+def test_multi_head_rejects_a_bad_config():
+    # Its forward runs once per layer and generated token, unchecked: the models check their input once.
     with pytest.raises(ValueError, match="num_heads"):
         MultiHeadAttention(10, 3)
-    with pytest.raises(ValueError, match="x must have shape"):
-        MultiHeadAttention(8, 2)(torch.randn(8))
-    with pytest.raises(ValueError, match="mask"):
-        MultiHeadAttention(8, 2)(torch.randn(1, 3, 8), torch.ones(4, 4, dtype=torch.bool))
+    with pytest.raises(ValueError, match="hidden_size"):
+        MultiHeadAttention(0, 1)
 
 
 def test_a_fully_masked_row_gets_uniform_weights_not_nan():

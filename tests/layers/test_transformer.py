@@ -1,12 +1,20 @@
-"""lessons_lib.layers.transformer: BlockConfig, the feed-forward network and the Transformer block."""
+"""lessons_lib.layers.transformer: BlockConfig, the feed-forward network, the Transformer block, the stack, init."""
 
 import pytest
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from lessons_lib.layers.attention import KVCache
 from lessons_lib.layers.masks import look_ahead_mask, padding_mask
-from lessons_lib.layers.transformer import ACTIVATIONS, BlockConfig, FeedForward, TransformerBlock
+from lessons_lib.layers.transformer import (
+    ACTIVATIONS,
+    BlockConfig,
+    BlockStack,
+    FeedForward,
+    TransformerBlock,
+    init_normal,
+)
 
 
 def _reference_block(block: TransformerBlock, norm_first: bool, activation: str) -> torch.nn.TransformerEncoderLayer:
@@ -126,3 +134,41 @@ def test_feed_forward_errors():
         FeedForward(8, 32, activation="swish")
     with pytest.raises(ValueError, match="intermediate_size"):
         FeedForward(8, 0)
+
+
+def test_init_normal():
+    torch.manual_seed(0)
+    linear = nn.Linear(256, 256)
+    init_normal(linear)
+    # 65,536 draws: the sample standard deviation is within 0.001 of 0.02 (about 18 standard errors).
+    assert abs(linear.weight.std().item() - 0.02) < 1e-3 and abs(linear.weight.mean().item()) < 1e-3
+    assert torch.equal(linear.bias, torch.zeros(256))
+    embedding = nn.Embedding(50, 8, padding_idx=3)
+    init_normal(embedding, std=0.5)
+    assert torch.equal(embedding.weight[3], torch.zeros(8)) and embedding.weight[4].abs().max() > 0
+    norm = nn.LayerNorm(8)
+    with torch.no_grad():
+        norm.weight.fill_(3.0)
+        norm.bias.fill_(1.0)
+    init_normal(norm)
+    assert torch.equal(norm.weight, torch.ones(8)) and torch.equal(norm.bias, torch.zeros(8))
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_the_stack_runs_its_blocks_in_turn_and_returns_what_was_asked(causal):
+    torch.manual_seed(0)
+    stack = BlockStack(BlockConfig(16, 2, 32, dropout=0.0, attention_dropout=0.0), 3).eval()
+    x = torch.randn(2, 5, 16)
+    mask = padding_mask(torch.tensor([[1] * 5, [1, 1, 1, 0, 0]]))
+    with torch.no_grad():
+        by_hand = x
+        for block in stack:
+            by_hand = block(by_hand, mask, causal=causal)
+        out, states, weights = stack(x, mask, causal=causal, output_hidden_states=True, output_attentions=True)
+        plain = stack(x, mask, causal=causal)
+    torch.testing.assert_close(out, by_hand, atol=1e-5, rtol=1e-5)
+    assert plain[1] is None and plain[2] is None
+    torch.testing.assert_close(plain[0], out, atol=1e-5, rtol=1e-5)  # the fused kernel: the same within rounding
+    assert len(states) == 4 and states[0] is x and len(weights) == 3
+    assert list(stack.state_dict())[0].startswith("0.")  # the blocks' weight names: N.*, as a plain list's
+    assert bool(weights[0][0, 0, 0, 1:].abs().max() == 0) == causal  # look-ahead: the first token sees itself only

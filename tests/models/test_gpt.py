@@ -4,13 +4,12 @@ import pytest
 import torch
 
 from lessons_lib.models.bert import BertConfig, BertModel
+from lessons_lib.models.decoder import Decoder, DecoderOutput
 from lessons_lib.models.gpt import (
     GPT,
     GPTConfig,
     GPTForClassification,
     GPTForMultipleChoice,
-    GPTModel,
-    GPTOutput,
     TaskOutput,
 )
 from lessons_lib.training.memory import count_parameters
@@ -116,12 +115,12 @@ def test_changing_token_t_changes_nothing_before_t_but_everything_in_bert():
 
 def test_look_ahead_can_be_switched_off_and_padding_masks_keys():
     config = CONFIGS[0]
-    model = GPTModel(config).eval()
+    model = Decoder(config).eval()
     ids = _ids(config, (2, 7))
     padding = torch.tensor([[1] * 7, [1] * 4 + [0] * 3])
     with torch.no_grad():
         causal = model(ids, padding, output_attentions=True).attentions[0]
-        open_ = model(ids, padding, look_ahead=False, output_attentions=True).attentions[0]
+        open_ = model(ids, padding, causal=False, output_attentions=True).attentions[0]
     assert causal.shape == (2, 4, 7, 7)
     past = torch.ones(7, 7, dtype=torch.bool).tril()
     assert causal[0][..., ~past].abs().max() == 0 and causal[0][..., past].min() > 0  # the past and itself only
@@ -138,7 +137,7 @@ def test_output_options_and_the_tied_output_layer():
         out = model.transformer(ids)
         everything = model.transformer(ids, output_hidden_states=True, output_attentions=True)
         logits = model(ids)
-    assert isinstance(out, GPTOutput) and out.hidden_states is None and out.attentions is None
+    assert isinstance(out, DecoderOutput) and out.hidden_states is None and out.attentions is None
     assert len(everything.hidden_states) == config.num_layers + 1 and len(everything.attentions) == 2
     torch.testing.assert_close(everything.last_hidden_state, out.last_hidden_state, atol=1e-5, rtol=1e-5)
     torch.testing.assert_close(logits, out.last_hidden_state @ model.transformer.token.weight.T)
@@ -197,7 +196,7 @@ BAD = [
     (lambda: GPTConfig(num_heads=5), ValueError, "hidden_size"),
     (lambda: GPTConfig(dropout=1.0), ValueError, "dropout"),
     (lambda: GPTConfig(activation="swish"), ValueError, "activation"),
-    (lambda: GPTModel(BertConfig()), TypeError, "config must be a GPTConfig"),
+    (lambda: Decoder(BertConfig()), TypeError, "config must be a DecoderConfig"),
     (lambda: GPTForClassification(CONFIGS[0], 1), ValueError, "num_labels"),
     (lambda: GPTForMultipleChoice(CONFIGS[0])(torch.zeros(2, 5, dtype=torch.long)), ValueError, "options"),
     (lambda: GPTForMultipleChoice(CONFIGS[0])(torch.zeros(1, 2, 5, dtype=torch.long),

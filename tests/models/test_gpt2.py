@@ -7,6 +7,7 @@ import torch
 
 from lessons_lib.generation import generate
 from lessons_lib.layers.attention import KVCache
+from lessons_lib.models.bert import BertConfig
 from lessons_lib.models.gpt import GPTConfig
 from lessons_lib.models.gpt2 import GPT2, GPT2Config
 from lessons_lib.training.memory import count_parameters
@@ -69,8 +70,8 @@ def test_training_loss_equals_transformers_loss_and_gradients():
     loss.backward()
     their_loss.backward()
     theirs = dict(reference.named_parameters())
-    for name, ours_name in (("transformer.wte.weight", "token.weight"), ("transformer.h.0.mlp.c_fc.bias",
-                                                                        "layers.0.feed_forward.up.bias")):
+    for name, ours_name in (("transformer.wte.weight", "transformer.token.weight"),
+                            ("transformer.h.0.mlp.c_fc.bias", "transformer.layers.0.feed_forward.up.bias")):
         assert torch.allclose(dict(ours.named_parameters())[ours_name].grad, theirs[name].grad, atol=1e-5), name
     with torch.no_grad():
         assert torch.allclose(ours.next_token_loss(ids), loss, atol=1e-6)
@@ -159,21 +160,21 @@ def test_residual_projections_start_smaller_by_sqrt_of_2_layers():
     config = GPT2Config(vocab_size=500, max_len=64, hidden_size=256, num_layers=8, num_heads=4,
                         intermediate_size=1024)
     model = GPT2(config)
-    residual = torch.cat([p.flatten() for layer in model.layers
+    residual = torch.cat([p.flatten() for layer in model.transformer.layers
                           for p in (layer.attention.output.weight, layer.feed_forward.down.weight)])
-    others = torch.cat([p.flatten() for layer in model.layers
+    others = torch.cat([p.flatten() for layer in model.transformer.layers
                         for p in (layer.attention.query.weight, layer.feed_forward.up.weight)])
     assert abs(float(residual.detach().std()) - 0.02 / math.sqrt(16)) < 2e-4  # 0.005
     assert abs(float(others.detach().std()) - 0.02) < 2e-4
-    assert abs(float(model.token.weight.detach().std()) - 0.02) < 5e-4
-    assert torch.equal(model.final_norm.weight, torch.ones(256))
+    assert abs(float(model.transformer.token.weight.detach().std()) - 0.02) < 5e-4
+    assert torch.equal(model.transformer.final_norm.weight, torch.ones(256))
 
 
 def test_the_output_layer_is_the_token_embedding():
     model = GPT2(CONFIG)
     assert "lm_head.weight" not in model.state_dict()
     model(torch.tensor([[1, 2, 3, 4, 5]]))[..., 50].sum().backward()
-    grad = model.token.weight.grad
+    grad = model.transformer.token.weight.grad
     assert grad[50].abs().sum() > 0  # token 50 is never read: only the output layer reaches its row
     assert grad[60].abs().sum() == 0  # a token neither read nor scored gets nothing
 
@@ -203,7 +204,7 @@ BAD = [
     (lambda: GPT2Config(dropout=1.0), ValueError, "dropout"),
     (lambda: GPT2Config(num_layers=0), ValueError, "num_layers"),
     (lambda: GPT2Config(activation="swish"), ValueError, "activation"),
-    (lambda: GPT2(GPTConfig()), TypeError, "config must be a GPT2Config"),
+    (lambda: GPT2(BertConfig()), TypeError, "config must be a DecoderConfig"),
     (lambda: GPT2Config.from_huggingface({"activation_function": "silu"}), ValueError, "activation_function"),
     (lambda: GPT2Config.from_huggingface({"scale_attn_by_inverse_layer_idx": True}), ValueError,
      "scale_attn_by_inverse_layer_idx"),

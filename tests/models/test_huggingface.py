@@ -1,4 +1,4 @@
-"""lessons_lib.models.huggingface: reading Hugging Face checkpoints, BERT's name table, loading, initialisation."""
+"""lessons_lib.models.huggingface: reading Hugging Face checkpoints, BERT's name table, loading."""
 
 import json
 
@@ -10,7 +10,6 @@ from lessons_lib.models.bert import BertConfig, BertForPreTraining, BertModel
 from lessons_lib.models.huggingface import (
     WEIGHT_FILES,
     bert_names,
-    init_normal,
     load_mapped,
     read_huggingface,
 )
@@ -170,24 +169,3 @@ def test_load_mapped_refuses_weights_that_do_not_fit(state, match):
     with pytest.raises(ValueError, match=match):
         load_mapped(model, state)
     assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items())  # nothing half-loaded
-
-
-# --- init_normal --------------------------------------------------------------------------
-
-
-def test_init_normal():
-    torch.manual_seed(0)
-    linear = nn.Linear(256, 256)
-    init_normal(linear)
-    # 65,536 draws: the sample standard deviation is within 0.001 of 0.02 (about 18 standard errors).
-    assert abs(linear.weight.std().item() - 0.02) < 1e-3 and abs(linear.weight.mean().item()) < 1e-3
-    assert torch.equal(linear.bias, torch.zeros(256))
-    embedding = nn.Embedding(50, 8, padding_idx=3)
-    init_normal(embedding, std=0.5)
-    assert torch.equal(embedding.weight[3], torch.zeros(8)) and embedding.weight[4].abs().max() > 0
-    norm = nn.LayerNorm(8)
-    with torch.no_grad():
-        norm.weight.fill_(3.0)
-        norm.bias.fill_(1.0)
-    init_normal(norm)
-    assert torch.equal(norm.weight, torch.ones(8)) and torch.equal(norm.bias, torch.zeros(8))

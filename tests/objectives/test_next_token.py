@@ -1,4 +1,4 @@
-"""lessons_lib.objectives.next_token: next-token targets, fixed-length windows, the unigram baseline."""
+"""lessons_lib.objectives.next_token: next-token targets, fixed-length windows, the loss, perplexity, the unigram baseline."""
 
 import math
 from collections import Counter
@@ -9,10 +9,14 @@ import torch.nn.functional as F
 
 from lessons_lib.objectives.masking import IGNORE_INDEX
 from lessons_lib.objectives.next_token import (
+    document_windows,
+    heldout_perplexity,
     linear_cross_entropy,
     lm_batch,
     make_windows,
+    next_token_loss,
     unigram_entropy,
+    unigram_perplexity,
     windows_from_ids,
 )
 from lessons_lib.tokenizers.wordpiece import WordPieceTokenizer
@@ -116,3 +120,50 @@ def test_linear_cross_entropy_names_bad_arguments():
         linear_cross_entropy(hidden, weight, torch.tensor([0, 1, 2]), chunk=0)
     with pytest.raises(TypeError, match="hidden"):
         linear_cross_entropy([[1.0]], weight, torch.tensor([0]))
+
+
+def test_next_token_loss_scores_position_t_against_token_t_plus_1():
+    torch.manual_seed(0)
+    ids = torch.randint(0, 7, (2, 5))
+    logits = torch.randn(2, 5, 7)
+    by_hand = sum(F.cross_entropy(logits[b, t][None], ids[b, t + 1][None]) for b in range(2) for t in range(4)) / 8
+    torch.testing.assert_close(next_token_loss(logits, ids), by_hand)
+    # A model that puts all its mass on the right next token has (almost) no loss.
+    perfect = F.one_hot(torch.roll(ids, -1, dims=1), 7).float() * 50
+    assert next_token_loss(perfect, ids) < 1e-6
+    # The last position has no next token: its scores get no gradient.
+    logits.requires_grad_(True)
+    next_token_loss(logits, ids).backward()
+    assert torch.all(logits.grad[:, -1] == 0) and torch.all(logits.grad[:, :-1].abs().sum(-1) > 0)
+
+
+def test_perplexity_of_a_uniform_model_is_the_vocabulary_size():
+    windows = torch.randint(0, 11, (6, 9))
+    ppl = heldout_perplexity(lambda ids: torch.zeros(*ids.shape, 11), windows, batch_size=4)
+    assert ppl == pytest.approx(11.0)
+
+
+def test_unigram_perplexity_matches_a_hand_count():
+    train = torch.tensor([[0, 0, 0, 1]])
+    heldout = torch.tensor([[2, 0, 1]])  # scored tokens: 0 and 1
+    p = torch.tensor([4.0, 2.0, 1.0]) / 7  # counts + 1
+    expected = math.exp(-(math.log(p[0]) + math.log(p[1])) / 2)
+    assert unigram_perplexity(train, heldout, 3) == pytest.approx(expected)
+
+
+def test_next_token_loss_names_bad_logits():
+    with pytest.raises(ValueError, match="logits"):
+        next_token_loss(torch.zeros(2, 3), torch.zeros(2, 3, dtype=torch.long))
+
+
+def test_document_windows_encode_each_document_as_one_text():
+    class Spaces:  # a tokenizer that keeps the spaces: one id per character
+        vocab_size = 128
+
+        def encode(self, text):
+            return [ord(c) for c in text]
+
+    windows = document_windows([["ab", "cd"], ["e"]], Spaces(), 5)
+    assert windows.tolist() == [[ord(c) for c in "ab cd"]]  # sentences joined by a space; "e" is too short
+    with pytest.raises(TypeError, match="tokenizer"):
+        document_windows([["ab"]], "tokenizer", 2)

@@ -6,13 +6,8 @@ import math
 import pytest
 
 from lessons_lib.pretrain import main
-from lessons_lib.pretrain.compare import (
-    CHECKPOINTS,
-    bert_training_tokens,
-    load_trio,
-    trio_rows,
-    trio_table,
-)
+from lessons_lib.pretrain.compare import bert_training_tokens
+from lessons_lib.tasks.comparison import CHECKPOINTS, load_trio, trio_rows, trio_table
 from lessons_lib.training.checkpoints import SHIPPED, load_checkpoint
 
 SMOKE = ["compare", "--steps", "4", "--batch-size", "4", "--documents", "3", "--eval-documents", "2", "--no-progress"]

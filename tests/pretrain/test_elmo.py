@@ -9,13 +9,14 @@ import lessons_lib.pretrain as pretrain
 from lessons_lib.data.corpus import load_corpus
 from lessons_lib.objectives.next_token import make_windows
 from lessons_lib.pretrain import elmo, main
+from lessons_lib.tokenizers.elmo_chars import vocabulary_char_ids
 from lessons_lib.training.checkpoints import (
     SHIPPED_BERT,
     SHIPPED_ELMO,
     load_checkpoint,
     load_pretrained_elmo,
 )
-from lessons_lib.training.elmo_pretraining import bilm_perplexities, vocabulary_char_ids
+from lessons_lib.training.elmo_pretraining import bilm_perplexities
 
 SMOKE = ["elmo", "--steps", "6", "--save-every", "3", "--documents", "3", "--batch-size", "4", "--window", "12",
          "--cell-size", "16", "--projection-size", "8", "--eval-documents", "2", "--no-progress", "--threads", "1"]

@@ -7,7 +7,7 @@ import torch
 
 import lessons_lib.pretrain as pretrain
 from lessons_lib.data.corpus import load_corpus
-from lessons_lib.objectives.next_token import make_windows
+from lessons_lib.objectives.next_token import heldout_perplexity, make_windows
 from lessons_lib.pretrain import gpt, main
 from lessons_lib.training.checkpoints import (
     SHIPPED_BERT,
@@ -15,7 +15,6 @@ from lessons_lib.training.checkpoints import (
     load_checkpoint,
     load_pretrained_gpt,
 )
-from lessons_lib.training.lm_pretraining import heldout_perplexity
 
 SMOKE = ["gpt", "--steps", "6", "--save-every", "3", "--documents", "3", "--batch-size", "4", "--window", "16",
          "--eval-documents", "2", "--no-progress", "--threads", "1"]

@@ -7,11 +7,10 @@ import torch
 
 import lessons_lib.pretrain as pretrain
 from lessons_lib.data.corpus import load_corpus
+from lessons_lib.objectives.next_token import document_windows, heldout_perplexity
 from lessons_lib.pretrain import gpt2, main
-from lessons_lib.pretrain.gpt2 import document_windows
 from lessons_lib.tokenizers.bpe import ByteLevelBPE
 from lessons_lib.training.checkpoints import SHIPPED_GPT2, load_checkpoint, load_pretrained_gpt2
-from lessons_lib.training.lm_pretraining import heldout_perplexity
 
 SMOKE = ["gpt2", "--steps", "6", "--save-every", "3", "--documents", "4", "--batch-size", "4", "--window", "16",
          "--eval-documents", "2", "--vocab-size", "400", "--no-progress", "--threads", "1"]

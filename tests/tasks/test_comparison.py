@@ -11,7 +11,6 @@ from lessons_lib.models.bert import BertConfig, BertForPreTraining
 from lessons_lib.models.elmo import ElmoBiLM, ElmoConfig
 from lessons_lib.models.gpt import GPT, GPTConfig
 from lessons_lib.tasks.comparison import (
-    bert_encode,
     context_curve,
     continue_greedy,
     model_kind,
@@ -21,7 +20,7 @@ from lessons_lib.tasks.comparison import (
     output_sensitivity,
     reach,
 )
-from lessons_lib.training.elmo_pretraining import vocabulary_char_ids
+from lessons_lib.tokenizers.elmo_chars import vocabulary_char_ids
 
 WORDS = ["the", "king", "sent", "his", "army", "to", "the", "city"]
 
@@ -165,17 +164,7 @@ def test_reach_is_the_gradient_by_distance(models, tokenizer, windows):
         assert all(p.grad is None for p in model.parameters())  # nothing left behind
 
 
-def test_bert_encode_marks_the_segments(tokenizer):
-    one = bert_encode(tokenizer, [7, 8])
-    assert one.input_ids == [tokenizer.cls_id, 7, 8, tokenizer.sep_id] and one.token_type_ids == [0, 0, 0, 0]
-    two = bert_encode(tokenizer, [7], [9, 10])
-    assert two.input_ids == [tokenizer.cls_id, 7, tokenizer.sep_id, 9, 10, tokenizer.sep_id]
-    assert two.token_type_ids == [0, 0, 0, 1, 1, 1]
-
-
 def test_bad_arguments_name_themselves(models, tokenizer):
-    with pytest.raises(TypeError, match="first"):
-        bert_encode(tokenizer, "7 8")
     with pytest.raises(TypeError, match="tokenizer"):
         continue_greedy(models["GPT"], None, "the storm")
     with pytest.raises(TypeError, match="tokenizer"):

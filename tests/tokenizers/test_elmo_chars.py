@@ -11,7 +11,9 @@ from lessons_lib.tokenizers.elmo_chars import (
     batch_char_ids,
     decode_char_ids,
     elmo_char_ids,
+    vocabulary_char_ids,
 )
+from lessons_lib.tokenizers.wordpiece import WordPieceTokenizer
 
 # The reference scheme before its +1 shift: begin of word 258, bytes, end of word 259, padding 260.
 BOW, EOW, PAD = 258 + 1, 259 + 1, 260 + 1
@@ -72,3 +74,13 @@ def test_batch_pads_short_sentences_with_zero_rows():
 def test_bad_input_is_named(call, error, pattern):
     with pytest.raises(error, match=pattern):
         call()
+
+
+def test_every_vocabulary_token_is_spelt_with_its_hashes_kept():
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "cat", "sat", "##s", "s", "on", "mat"]
+    table = vocabulary_char_ids(WordPieceTokenizer(vocab))
+    assert table.shape == (len(vocab), 50)
+    assert [decode_char_ids(row) for row in table] == vocab
+    assert not torch.equal(table[vocab.index("##s")], table[vocab.index("s")])
+    with pytest.raises(TypeError, match="tokenizer"):
+        vocabulary_char_ids(vocab)

@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from lessons_lib.data.encoding import padded_batch
 from lessons_lib.models.bert import BertConfig, BertModel
 from lessons_lib.models.gpt import GPT, GPTConfig
 from lessons_lib.tokenizers.wordpiece import WordPieceTokenizer
@@ -13,7 +14,6 @@ from lessons_lib.viz.attention import (
     _shade,
     attention_mask_widget,
     batch_masks,
-    padded_batch,
     render_attention_grid,
     render_attention_masks,
     render_mask_grid,
@@ -47,7 +47,7 @@ def bert(tokenizer):
 
 
 def test_padded_batch_and_its_three_masks(tokenizer):
-    ids, attention, tokens = padded_batch(tokenizer, SENTENCES)
+    ids, attention, tokens = padded_batch(tokenizer, SENTENCES, max_tokens=MAX_SENTENCE_TOKENS)
     assert ids.shape == (3, 6) and attention.sum(1).tolist() == [6, 2, 5]
     assert tokens[1] == ["dog", "ran", "[PAD]", "[PAD]", "[PAD]", "[PAD]"]
     masks = batch_masks(attention)
@@ -59,7 +59,7 @@ def test_padded_batch_and_its_three_masks(tokenizer):
     # Both: a key is seen only if it is real and not in the future.
     assert masks["both"][2].tolist()[4] == [True] * 5 + [False]
     assert masks["both"][2].tolist()[1] == [True, True, False, False, False, False]
-    long = padded_batch(tokenizer, ["the cat " * 20])[0]
+    long = padded_batch(tokenizer, ["the cat " * 20], max_tokens=MAX_SENTENCE_TOKENS)[0]
     assert long.shape[1] == MAX_SENTENCE_TOKENS
 
 
@@ -89,7 +89,7 @@ def test_the_padding_mask_shows_berts_own_attention_never_a_gpt_without_its_mask
     ids, attention, _ = padded_batch(tokenizer, SENTENCES)
     with torch.no_grad():
         theirs = bert(ids, None, attention, output_attentions=True).attentions[1][0, 1]  # layer 1, sentence 0, head 1
-        gpt_unmasked = model(ids, attention, look_ahead=False, output_attentions=True).attentions[1][0, 1]
+        gpt_unmasked = model(ids, attention, causal=False, output_attentions=True).attentions[1][0, 1]
     shown = render_attention_masks(model, tokenizer, SENTENCES, sentence=0, mask="padding", layer=1, head=1,
                                    query=0, bert=bert)
     assert "trained BERT, under its padding mask" in shown
@@ -130,7 +130,7 @@ def test_bad_arguments_are_named(model, tokenizer):
         render_attention_masks(model, tokenizer, SENTENCES, layer=2)
     with pytest.raises(ValueError, match="sentences must hold 2 to 4"):
         attention_mask_widget(model, tokenizer, SENTENCES[:1])
-    with pytest.raises(TypeError, match="model must be a GPTModel"):
+    with pytest.raises(TypeError, match="model must be a Decoder"):
         attention_mask_widget(None, tokenizer, SENTENCES)
     with pytest.raises(TypeError, match="sentences must be a list of strings"):
         attention_mask_widget(model, tokenizer, "the cat sat | dog ran")
