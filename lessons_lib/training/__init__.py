@@ -44,6 +44,7 @@ from lessons_lib.training.resumable import (
     run_folder,
     save_snapshot,
     train_resumable,
+    vocabulary_entries,
 )
 
 __all__ = ["SHIPPED_BERT", "SHIPPED_ELMO", "SHIPPED_GPT", "SHIPPED_GPT2", "PairExample", "PretrainingStream", "TrainHistory",
@@ -52,6 +53,6 @@ __all__ = ["SHIPPED_BERT", "SHIPPED_ELMO", "SHIPPED_GPT", "SHIPPED_GPT2", "PairE
            "load_pretrained_bert", "load_pretrained_elmo", "load_pretrained_gpt", "load_pretrained_gpt2", "make_batch",
            "masked_accuracy", "pretraining_loss", "pretraining_metrics", "release_memory",
            "resident_memory_mb", "run_folder", "save_checkpoint", "save_snapshot", "seed_everything",
-           "sha256", "train_loop", "train_resumable",
+           "sha256", "train_loop", "train_resumable", "vocabulary_entries",
            "warmup_linear_schedule", "RunFolder", "check_run_folder", "discard_unstarted_run",
            "interrupted_advice", "load_snapshot", "reload_advice"]
