@@ -50,18 +50,14 @@ class SharedOptions:
 
 def add_shared_arguments(parser: argparse.ArgumentParser, shared: SharedOptions) -> None:
     """The options every command has, with ``shared``'s defaults (a command adds its own after them)."""
-    if shared.steps is not None:
-        parser.add_argument("--steps", type=int, default=shared.steps,
-                            help=f"optimisation steps (default {shared.steps})")
-    if shared.batch_size is not None:
-        parser.add_argument("--batch-size", type=int, default=shared.batch_size,
-                            help=f"{shared.batch_of} per step (default {shared.batch_size})")
-    if shared.lr is not None:
-        parser.add_argument("--lr", type=float, default=shared.lr,
-                            help=f"peak learning rate of AdamW (default {shared.lr:g})")
-    if shared.dropout is not None:
-        parser.add_argument("--dropout", type=float, default=shared.dropout,
-                            help=f"dropout everywhere (default {shared.dropout:g})")
+    for option, default, kind, what in (
+        ("--steps", shared.steps, int, "optimisation steps"),
+        ("--batch-size", shared.batch_size, int, f"{shared.batch_of} per step"),
+        ("--lr", shared.lr, float, "peak learning rate of AdamW"),
+        ("--dropout", shared.dropout, float, "dropout everywhere"),
+    ):
+        if default is not None:
+            parser.add_argument(option, type=kind, default=default, help=f"{what} (default {default:g})")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--save-every", type=int, default=500, help="steps between resumable snapshots")
     parser.add_argument("--out", type=Path, default=shared.out, help="checkpoint directory")
