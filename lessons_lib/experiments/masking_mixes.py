@@ -24,6 +24,7 @@ from lessons_lib.objectives.masking import IGNORE_INDEX, MaskingRule, mask_with_
 from lessons_lib.objectives.next_token import lm_batch
 from lessons_lib.tokenizers.basic import basic_tokenize
 from lessons_lib.tokenizers.wordpiece import WordPieceTokenizer
+from lessons_lib.training.loop import fit_full_batch
 
 TaggedSentence = tuple[list[int], list[int]]  # token ids and one 0/1 label per token
 
@@ -174,10 +175,7 @@ def feature_probe_accuracy(model: TinyLM, train: Sequence[TaggedSentence], test:
     probe = torch.nn.Linear(x_train.shape[1], 2)
     weight = len(y_train) / (2 * torch.bincount(y_train, minlength=2).clamp_min(1).float())  # rare label counts more
     optimizer = torch.optim.Adam(probe.parameters(), lr=0.05)
-    for _ in range(steps):  # full batch: a few thousand tokens, 64 features
-        optimizer.zero_grad()
-        F.cross_entropy(probe(x_train), y_train, weight=weight).backward()
-        optimizer.step()
+    fit_full_batch(probe, x_train, y_train, optimizer, steps=steps, weight=weight)  # a few thousand tokens, 64 features
     with torch.no_grad():
         said = probe(x_test).argmax(-1)
     recalls = [float((said[y_test == label] == label).float().mean()) for label in (0, 1) if (y_test == label).any()]

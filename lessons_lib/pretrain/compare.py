@@ -30,24 +30,27 @@ import torch.nn.functional as F
 
 from lessons_lib.checks import check_type
 from lessons_lib.data.corpus import load_corpus
+from lessons_lib.files import write_text_atomic
 from lessons_lib.objectives.masking import IGNORE_INDEX, MaskingRule
+from lessons_lib.pretrain.recipe import SharedOptions
 from lessons_lib.tasks.comparison import CHECKPOINTS, trio_rows, trio_table
 from lessons_lib.training.bert_pretraining import PretrainingStream, encode_documents, make_batch
-from lessons_lib.training.checkpoints import (
-    load_pretrained_bert,
-)
+from lessons_lib.training.checkpoints import load_pretrained_bert
 
 # Each child's options beside the defaults it shares with the shipped GPT (batch 32, seed 0, lr per model).
 CHILDREN = {"ELMo": ("elmo", "--window", "64", "--cell-size", "312", "--steps", "2000"),
             "BERT": ("bert", "--steps", "2174", "--batch-size", "32", "--dropout", "0.0")}
 
 
+# --out holds the two runs' folders; the learning rates and dropout are each run's own defaults.
+SHARED = SharedOptions(out=Path("runs"), one_run=False)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The trio's options (the common ones are added by ``lessons_lib.pretrain``)."""
-    # The matched sizes are fixed (see above); these two only shrink a smoke run.
+    """The trio's options (the shared ones are added by ``lessons_lib.pretrain.recipe``)."""
+    # The matched sizes are fixed (see above); these two only shrink a smoke run (checked with the shared ones).
     parser.add_argument("--steps", type=int, default=None, help="both runs this many steps (smoke runs only)")
     parser.add_argument("--batch-size", type=int, default=None, help="both runs this batch size (smoke runs only)")
-    parser.set_defaults(out=Path("runs"))
 
 
 def check_arguments(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
@@ -116,7 +119,7 @@ def finish_trio(out: str | Path, reproduce_with: str, *, documents: int | None =
         else:
             metadata["trained_tokens"] = metadata["steps"] * metadata["batch_size"] * metadata["window"]
         metadata["reproduce_with"] = reproduce_with
-        path.write_text(json.dumps(metadata, indent=2) + "\n")
+        write_text_atomic(path, json.dumps(metadata, indent=2) + "\n")  # whole or not at all
     return trio_rows(out)
 
 

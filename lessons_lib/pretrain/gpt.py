@@ -20,14 +20,17 @@ from lessons_lib.pretrain.language_model import (
     add_lm_arguments,
     check_lm_arguments,
     run_language_model,
+    shared_options,
 )
 from lessons_lib.tokenizers.wordpiece import WordPieceTokenizer
 from lessons_lib.training.checkpoints import SHIPPED_BERT
 
+SHARED = shared_options("gpt-tiny")
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """GPT's options (the common ones are added by ``lessons_lib.pretrain``)."""
-    add_lm_arguments(parser, out="gpt-tiny")
+    """GPT's options (the shared ones are added by ``lessons_lib.pretrain.recipe``)."""
+    add_lm_arguments(parser)
     parser.add_argument("--vocab", type=Path, default=SHIPPED_BERT / "vocab.txt",
                         help="WordPiece vocabulary file (default: the shipped tiny BERT's)")
 
@@ -42,7 +45,7 @@ def check_arguments(args: argparse.Namespace, parser: argparse.ArgumentParser) -
 def run(args: argparse.Namespace, argv: list[str] | None = None) -> dict:
     """Train the tiny GPT, score held-out perplexity, write the checkpoint."""
 
-    def make_tokenizer(work: Path, resuming: bool, corpus) -> WordPieceTokenizer:
+    def make_tokenizer(work: Path, resuming: bool, documents) -> WordPieceTokenizer:
         if not resuming:
             shutil.copyfile(args.vocab, work / "vocab.txt")
         return WordPieceTokenizer.from_vocab_file(work / "vocab.txt")

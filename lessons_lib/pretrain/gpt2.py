@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
 
-from lessons_lib.data.corpus import Corpus
 from lessons_lib.models.gpt2 import GPT2, GPT2Config
 from lessons_lib.objectives.next_token import document_windows
 from lessons_lib.pretrain.language_model import (
@@ -25,13 +25,16 @@ from lessons_lib.pretrain.language_model import (
     add_lm_arguments,
     check_lm_arguments,
     run_language_model,
+    shared_options,
 )
 from lessons_lib.tokenizers.bpe import ByteLevelBPE
 
+SHARED = shared_options("gpt2-tiny")
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """GPT-2's options (the common ones are added by ``lessons_lib.pretrain``)."""
-    add_lm_arguments(parser, out="gpt2-tiny")
+    """GPT-2's options (the shared ones are added by ``lessons_lib.pretrain.recipe``)."""
+    add_lm_arguments(parser)
     parser.add_argument("--vocab-size", type=int, default=6000,
                         help="tokens of the byte-level BPE learned from the training documents (default 6000)")
 
@@ -46,9 +49,8 @@ def check_arguments(args: argparse.Namespace, parser: argparse.ArgumentParser) -
 def run(args: argparse.Namespace, argv: list[str] | None = None) -> dict:
     """Learn the BPE, train the tiny GPT-2, score held-out perplexity, write the checkpoint."""
 
-    def make_tokenizer(work: Path, resuming: bool, corpus: Corpus) -> ByteLevelBPE:
+    def make_tokenizer(work: Path, resuming: bool, documents: Sequence[list[str]]) -> ByteLevelBPE:
         if not resuming:
-            documents = corpus.train[: args.documents] if args.documents else corpus.train
             texts = [" ".join(sentences) for sentences in documents]
             ByteLevelBPE.train(texts, args.vocab_size, show_progress=not args.no_progress).save(work)
         return ByteLevelBPE.from_files(work / "vocab.json", work / "merges.txt")

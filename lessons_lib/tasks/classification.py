@@ -15,6 +15,7 @@ from lessons_lib.data.encoding import encode_texts
 from lessons_lib.tokenizers.wordpiece import WordPieceTokenizer
 from lessons_lib.training.loop import (
     TrainHistory,
+    fit_full_batch,
     reload_advice,
     train_loop,
     warmup_linear_schedule,
@@ -133,13 +134,6 @@ def bag_of_words_baseline(
     weights = torch.zeros(len(vocab), n_classes, requires_grad=True)
     bias = torch.zeros(n_classes, requires_grad=True)
     optimizer = torch.optim.LBFGS([weights, bias], max_iter=steps, line_search_fn="strong_wolfe")
-
-    def closure() -> Tensor:
-        optimizer.zero_grad()
-        loss = F.cross_entropy(x @ weights + bias, y) + l2 * weights.pow(2).sum()
-        loss.backward()
-        return loss
-
-    optimizer.step(closure)
+    fit_full_batch(lambda x: x @ weights + bias, x, y, optimizer, penalty=lambda: l2 * weights.pow(2).sum())
     with torch.no_grad():
         return (features(test_texts) @ weights + bias).argmax(-1).tolist()

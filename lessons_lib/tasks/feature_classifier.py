@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from lessons_lib.checks import check_int, check_number, check_type
 from lessons_lib.data.labelled import split_train_test
 from lessons_lib.layers.scalar_mix import ScalarMix
+from lessons_lib.training.loop import fit_full_batch
 
 
 class MixClassifier(nn.Module):
@@ -55,10 +55,7 @@ def train_mix_classifier(features: Tensor, labels: Sequence[int], *, seed: int =
     model = MixClassifier(features.shape[1], features.shape[2], int(y.max()) + 1,
                           features.mean(0), features.std(0).clamp_min(1e-6))
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-    for _ in range(epochs):
-        optimizer.zero_grad()
-        F.cross_entropy(model(features), y).backward()
-        optimizer.step()
+    fit_full_batch(model, features, y, optimizer, steps=epochs)
     return model.eval()
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import torch
@@ -122,7 +122,7 @@ def nlu_accuracies(model: nn.Module, tokenizer: WordPieceTokenizer, task: NluTas
     [extract]``, BERT through its final ``[CLS]`` vector. ELMo stays frozen: its averaged layers
     are computed once, and only a scalar mix and a linear layer learn on them, per seed.
     """
-    kind = model_kind(model)
+    learn = _LEARNERS[model_kind(model)]  # each model learns a task its own way
     check_type("tokenizer", tokenizer, WordPieceTokenizer)
     check_type("task", task, NluTask)
     if not seeds:
@@ -133,44 +133,78 @@ def nlu_accuracies(model: nn.Module, tokenizer: WordPieceTokenizer, task: NluTas
     check_int("batch_size", batch_size, low=1)
     check_number("lr", lr, low=0.0, low_open=True)
     check_int("max_len", max_len, low=8, high=128)
-    pairs = len(task.train[0]) == 2
-    test_labels = torch.tensor(task.test_labels)
-    if kind == "ELMo":
-        def features(examples):
-            if pairs:
-                return elmo_pair_features(model, tokenizer, [e[0] for e in examples], [e[1] for e in examples])
-            return elmo_features(model, tokenizer, [e[0] for e in examples])
+    return learn(model, tokenizer, task, seeds, _Budget(epochs, batch_size, lr, max_len))
 
-        train, test = features(task.train), features(task.test)
-        return [mix_classifier_accuracy(train_mix_classifier(train, task.train_labels, seed=seed), test,
-                                        task.test_labels) for seed in seeds]
-    accuracies = []
-    for seed in seeds:
-        seed_everything(seed)
-        copy = type(model)(model.config)
-        copy.load_state_dict(model.state_dict())
-        if kind == "GPT":
-            tokens = with_task_tokens(tokenizer)
-            add_task_tokens(copy, tokenizer, seed=0)  # the same three new embeddings in every run
-            inputs = {name: [pair_input(tokens, *e, max_len=max_len) if pairs
-                             else classification_input(tokens, e[0], max_len=max_len) for e in examples]
-                      for name, examples in (("train", task.train), ("test", task.test))}
-            head = GPTForClassification(copy.config, 2, gpt=copy)
-            batches = task_batches(inputs["train"], task.train_labels, batch_size=batch_size, epochs=epochs, seed=seed)
-            # No auxiliary LM loss: BERT gets none either, so both learn from the task alone.
-            fine_tune_gpt(head, batches, lm_weight=0.0, lr=lr, seed=seed, show_progress=False)
-            predictions = task_predictions(head, task_batches(inputs["test"], task.test_labels, batch_size=64,
-                                                              seed=None))
-        else:  # the collection's own BERT fine-tuning: [CLS] text [SEP], or a pair as in NSP (label 0 = IsNext)
-            classifier = BertForSequenceClassification(copy.config, 2, bert=copy.bert)
-            if pairs:
-                labelled = [(a, b, bool(y)) for (a, b), y in zip(task.train, task.train_labels, strict=True)]
-                fine_tune_nsp(classifier, tokenizer, labelled, steps=epochs * (len(labelled) // batch_size),
-                              batch_size=batch_size, lr=lr, max_len=max_len, seed=seed, show_progress=False)
-                predictions = (is_next_probability(classifier, tokenizer, task.test, max_len=max_len) > 0.5).long()
-            else:
-                fine_tune(classifier, tokenizer, [e[0] for e in task.train], task.train_labels, epochs=epochs, lr=lr,
-                          batch_size=batch_size, seed=seed, show_progress=False)
-                predictions = predict(classifier, tokenizer, [e[0] for e in task.test])
-        accuracies.append(float((predictions == test_labels).float().mean()))
+
+class _Budget(NamedTuple):
+    """What a fine-tuned model gets: passes over the training examples, batch size, learning rate, length."""
+
+    epochs: int
+    batch_size: int
+    lr: float
+    max_len: int
+
+
+def _frozen_elmo(model: ElmoBiLM, tokenizer: WordPieceTokenizer, task: NluTask, seeds: Sequence[int],
+                 budget: _Budget) -> list[float]:
+    """ELMo's features computed once; per seed, a scalar mix and a linear layer learned on them."""
+    def features(examples: list[tuple]) -> Tensor:
+        if len(examples[0]) == 2:
+            return elmo_pair_features(model, tokenizer, [e[0] for e in examples], [e[1] for e in examples])
+        return elmo_features(model, tokenizer, [e[0] for e in examples])
+
+    train, test = features(task.train), features(task.test)
+    return [mix_classifier_accuracy(train_mix_classifier(train, task.train_labels, seed=seed), test,
+                                    task.test_labels) for seed in seeds]
+
+
+def _fine_tuned(predictions: Callable[[nn.Module, WordPieceTokenizer, NluTask, int, _Budget], Tensor]):
+    """Per seed: a fresh copy of the model, fine-tuned and asked for its test predictions by ``predictions``."""
+    def accuracies(model: nn.Module, tokenizer: WordPieceTokenizer, task: NluTask, seeds: Sequence[int],
+                   budget: _Budget) -> list[float]:
+        test_labels = torch.tensor(task.test_labels)
+        result = []
+        for seed in seeds:
+            seed_everything(seed)
+            copy = type(model)(model.config)
+            copy.load_state_dict(model.state_dict())
+            result.append(float((predictions(copy, tokenizer, task, seed, budget) == test_labels).float().mean()))
+        return result
+
     return accuracies
+
+
+def _gpt_predictions(gpt: nn.Module, tokenizer: WordPieceTokenizer, task: NluTask, seed: int,
+                     budget: _Budget) -> Tensor:
+    """GPT fine-tuned through ``[start] A [delim] B [extract]`` (or ``[start] text [extract]``)."""
+    tokens = with_task_tokens(tokenizer)
+    add_task_tokens(gpt, tokenizer, seed=0)  # the same three new embeddings in every run
+    pairs = len(task.train[0]) == 2
+    inputs = {name: [pair_input(tokens, *e, max_len=budget.max_len) if pairs
+                     else classification_input(tokens, e[0], max_len=budget.max_len) for e in examples]
+              for name, examples in (("train", task.train), ("test", task.test))}
+    head = GPTForClassification(gpt.config, 2, gpt=gpt)
+    batches = task_batches(inputs["train"], task.train_labels, batch_size=budget.batch_size, epochs=budget.epochs,
+                           seed=seed)
+    # No auxiliary LM loss: BERT gets none either, so both learn from the task alone.
+    fine_tune_gpt(head, batches, lm_weight=0.0, lr=budget.lr, seed=seed, show_progress=False)
+    return task_predictions(head, task_batches(inputs["test"], task.test_labels, batch_size=64, seed=None))
+
+
+def _bert_predictions(bert: nn.Module, tokenizer: WordPieceTokenizer, task: NluTask, seed: int,
+                      budget: _Budget) -> Tensor:
+    """The collection's own BERT fine-tuning: ``[CLS] text [SEP]``, or a pair as in NSP (label 0 = IsNext)."""
+    classifier = BertForSequenceClassification(bert.config, 2, bert=bert.bert)
+    if len(task.train[0]) == 2:
+        labelled = [(a, b, bool(y)) for (a, b), y in zip(task.train, task.train_labels, strict=True)]
+        fine_tune_nsp(classifier, tokenizer, labelled, steps=budget.epochs * (len(labelled) // budget.batch_size),
+                      batch_size=budget.batch_size, lr=budget.lr, max_len=budget.max_len, seed=seed,
+                      show_progress=False)
+        return (is_next_probability(classifier, tokenizer, task.test, max_len=budget.max_len) > 0.5).long()
+    fine_tune(classifier, tokenizer, [e[0] for e in task.train], task.train_labels, epochs=budget.epochs,
+              lr=budget.lr, batch_size=budget.batch_size, seed=seed, show_progress=False)
+    return predict(classifier, tokenizer, [e[0] for e in task.test])
+
+
+# How each model learns a task, by the name its reader gives (``tasks.readers``).
+_LEARNERS = {"ELMo": _frozen_elmo, "GPT": _fine_tuned(_gpt_predictions), "BERT": _fine_tuned(_bert_predictions)}

@@ -28,6 +28,7 @@ from lessons_lib.training.lm_pretraining import WindowStream
 from lessons_lib.training.loop import (
     TrainHistory,
     evaluate,
+    fit_full_batch,
     masked_accuracy,
     reload_advice,
     seed_everything,
@@ -44,14 +45,15 @@ from lessons_lib.training.resumable import (
     run_folder,
     save_snapshot,
     train_resumable,
+    vocabulary_entries,
 )
 
 __all__ = ["SHIPPED_BERT", "SHIPPED_ELMO", "SHIPPED_GPT", "SHIPPED_GPT2", "PairExample", "PretrainingStream", "TrainHistory",
            "WindowStream", "bilm_loss", "bilm_perplexities", "count_flops", "count_parameters", "direction_losses",
-           "encode_documents", "evaluate", "evaluate_pretraining", "graph_depth", "load_checkpoint",
+           "encode_documents", "evaluate", "evaluate_pretraining", "fit_full_batch", "graph_depth", "load_checkpoint",
            "load_pretrained_bert", "load_pretrained_elmo", "load_pretrained_gpt", "load_pretrained_gpt2", "make_batch",
            "masked_accuracy", "pretraining_loss", "pretraining_metrics", "release_memory",
            "resident_memory_mb", "run_folder", "save_checkpoint", "save_snapshot", "seed_everything",
-           "sha256", "train_loop", "train_resumable",
+           "sha256", "train_loop", "train_resumable", "vocabulary_entries",
            "warmup_linear_schedule", "RunFolder", "check_run_folder", "discard_unstarted_run",
            "interrupted_advice", "load_snapshot", "reload_advice"]

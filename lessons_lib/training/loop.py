@@ -1,4 +1,4 @@
-"""Training: seeding, a training loop with a progress bar, evaluation, a learning-rate schedule."""
+"""Training: seeding, a training loop with a progress bar, a full-batch fit for probes, evaluation, a learning-rate schedule."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
@@ -106,6 +107,27 @@ def train_loop(
         bar.set_postfix(loss=f"{history.smoothed()[-1]:.3f}")
     model.eval()
     return history
+
+
+def fit_full_batch(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor, optimizer: torch.optim.Optimizer, *,
+                   steps: int = 1, weight: Tensor | None = None, penalty: Callable[[], Tensor] | None = None) -> None:
+    """Fit a small classifier (a linear probe) on cross-entropy over the whole training set ``(x, y)`` at every step.
+
+    ``steps`` calls of ``optimizer.step`` (an LBFGS iterates ``max_iter`` times inside one);
+    ``weight``: per-class loss weights; ``penalty()``: a term added to the loss (e.g. L2).
+    """
+    check_int("steps", steps, low=1)
+
+    def closure() -> Tensor:
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(x), y, weight=weight)
+        if penalty is not None:
+            loss = loss + penalty()
+        loss.backward()
+        return loss
+
+    for _ in range(steps):
+        optimizer.step(closure)
 
 
 @contextmanager

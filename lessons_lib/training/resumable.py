@@ -9,6 +9,7 @@ old one, so a run killed while saving still has its previous snapshot.
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import shutil
@@ -60,6 +61,30 @@ def load_snapshot(path: str | Path) -> dict[str, Any]:
     return saved
 
 
+def vocabulary_entries(path: str | Path) -> list[str]:
+    """A vocabulary file as a list: a ``.json`` file's tokens in id order, another file's lines."""
+    text = Path(path).read_text(encoding="utf-8")
+    if Path(path).suffix == ".json":
+        ids = json.loads(text)
+        return sorted(ids, key=ids.__getitem__)
+    return text.splitlines()
+
+
+def _vocabulary_change(folder: Path, saved: dict[str, list[str]], now: dict[str, list[str]]) -> str | None:
+    """The first of ``folder``'s vocabulary files that changed since the run started, in words; None if none did."""
+    for name, before in saved.items():
+        after = now.get(name, [])
+        if after == before:
+            continue
+        differ = [i for i, (a, b) in enumerate(zip(before, after, strict=False)) if a != b]
+        changes = [f"{len(differ)} of its {len(before)} entries differ, the first at position {differ[0]}: "
+                   f"{before[differ[0]]!r} then, {after[differ[0]]!r} now"] if differ else []
+        if len(after) != len(before):
+            changes.append(f"it has {len(after)} entries, the run started with {len(before)}")
+        return f"{folder / name} is not the vocabulary the run started with ({'; '.join(changes)})"
+    return None
+
+
 def train_resumable(
     model: nn.Module,
     optimizer: torch.optim.Optimizer,
@@ -71,6 +96,7 @@ def train_resumable(
     save_every: int,
     snapshot_dir: str | Path,
     settings: dict[str, Any],
+    vocabulary: dict[str, list[str]] | None = None,
     resume: bool = False,
     stop_at: int | None = None,
     started: float | None = None,
@@ -80,8 +106,9 @@ def train_resumable(
     """Train ``steps`` steps in chunks of ``save_every``, snapshotting into ``snapshot_dir`` after each.
 
     ``batches_from(step)`` gives the batches from ``step`` on. With ``resume`` and a snapshot
-    present, training continues from it; its ``settings`` must equal this run's. Returns the step
-    reached, whether the run stopped early (``stop_at``), and the seconds spent, earlier sessions
+    present, training continues from it; its ``settings`` must equal this run's, and so must its
+    ``vocabulary`` (file name -> entries, see ``vocabulary_entries``) where both have one.
+    Returns the step reached, whether the run stopped early (``stop_at``), and the seconds spent, earlier sessions
     of the run included (counted from ``started``, a ``time.perf_counter()`` reading).
     """
     check_int("steps", steps, low=1)
@@ -95,6 +122,10 @@ def train_resumable(
         if changed:  # another schedule or data order would not reach the uninterrupted run's weights
             raise ValueError("--resume needs the options of the interrupted run; changed (was, now): "
                              + ", ".join(f"--{k.replace('_', '-')} {v}" for k, v in changed.items()))
+        # Same size, other tokens would load without complaint and train on ids that mean other words.
+        change = vocabulary and _vocabulary_change(Path(snapshot_dir).parent, saved.get("vocabulary") or {}, vocabulary)
+        if change:
+            raise ValueError(f"--resume: {change}; put the run's own vocabulary back or {_START_AGAIN}")
         try:
             model.load_state_dict(saved["model"])
             optimizer.load_state_dict(saved["optimizer"])
@@ -118,7 +149,8 @@ def train_resumable(
         step += chunk
         save_snapshot(snapshot, {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                                  "scheduler": scheduler.state_dict(), "rng": torch.get_rng_state(), "step": step,
-                                 "settings": settings, "elapsed": elapsed_before + time.perf_counter() - started})
+                                 "settings": settings, "vocabulary": vocabulary,
+                                 "elapsed": elapsed_before + time.perf_counter() - started})
         if stop_at is not None and step >= stop_at:
             return {"step": step, "stopped": True, "elapsed": elapsed_before + time.perf_counter() - started}
     return {"step": step, "stopped": False, "elapsed": elapsed_before + time.perf_counter() - started}

@@ -1,12 +1,14 @@
 """lessons_lib.pretrain.compare: the ELMo and BERT matched to the shipped GPT, a smoke run and the shipped trio."""
 
+import errno
 import json
 import math
+from pathlib import Path
 
 import pytest
 
-from lessons_lib.pretrain import main
-from lessons_lib.pretrain.compare import bert_training_tokens
+from lessons_lib.pretrain import compare, main
+from lessons_lib.pretrain.compare import bert_training_tokens, finish_trio
 from lessons_lib.tasks.comparison import CHECKPOINTS, load_trio, trio_rows, trio_table
 from lessons_lib.training.checkpoints import SHIPPED, load_checkpoint
 
@@ -37,6 +39,28 @@ def test_a_trio_whose_vocabularies_differ_is_refused(smoke_run):
     # Three documents give BERT's own run a smaller vocabulary than the shipped GPT's.
     with pytest.raises(ValueError, match="do not share one vocabulary"):
         load_trio(smoke_run)
+
+
+def test_a_full_disk_while_finishing_the_trio_leaves_each_metadata_whole(tmp_path, monkeypatch):
+    before = {"steps": 2, "batch_size": 4, "window": 8}
+    for folder in CHECKPOINTS.values():
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "metadata.json").write_text(json.dumps(before))
+    monkeypatch.setattr(compare, "bert_heldout_loss", lambda *args, **kwargs: 6.0)
+    monkeypatch.setattr(compare, "bert_training_tokens", lambda *args, **kwargs: 64)
+
+    def half_then_full(path, text, encoding=None):
+        with open(path, "w", encoding=encoding) as out:
+            out.write(text[: len(text) // 2])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", half_then_full)
+    first = tmp_path / next(iter(CHECKPOINTS.values()))
+    with pytest.raises(OSError, match=f"^cannot write into {first}: No space left on device"):
+        finish_trio(tmp_path, "python -m lessons_lib.pretrain compare")
+    for folder in CHECKPOINTS.values():  # the old metadata, whole, and no half-written file beside it
+        assert json.loads((tmp_path / folder / "metadata.json").read_text()) == before
+        assert sorted(p.name for p in (tmp_path / folder).iterdir()) == ["metadata.json"]
 
 
 @pytest.mark.parametrize("options", [["--seed", "1"], ["--resume"]])

@@ -55,6 +55,21 @@ def test_resuming_gives_the_same_weights_as_an_uninterrupted_run(straight_run, t
     assert resumed_meta["heldout_perplexity"] == straight_meta["heldout_perplexity"]
 
 
+def test_resuming_with_the_vocabulary_changed_in_place_is_refused_naming_the_change(tmp_path, capsys):
+    out = tmp_path / "gpt"
+    assert main([*SMOKE, "--out", str(out), "--stop-at", "3"]) == 0
+    vocab = tmp_path / "gpt.partial" / "vocab.txt"
+    tokens = vocab.read_text().splitlines()
+    first = next(i for i, token in enumerate(tokens) if token == "the")
+    tokens[first], tokens[first + 1] = tokens[first + 1], tokens[first]  # the same size: the weights would load
+    vocab.write_text("\n".join(tokens) + "\n")
+    capsys.readouterr()
+    assert main([*SMOKE, "--out", str(out), "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{vocab} is not the vocabulary the run started with" in err
+    assert f"the first at position {first}: 'the' then, {tokens[first]!r} now" in err
+
+
 def test_default_options_are_those_of_the_shipped_checkpoint():
     shipped = json.loads((SHIPPED_GPT / "metadata.json").read_text())
     args, module = pretrain._parse(["gpt"])

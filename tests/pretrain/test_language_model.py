@@ -13,7 +13,9 @@ from lessons_lib.pretrain.language_model import (
     add_lm_arguments,
     check_lm_arguments,
     run_language_model,
+    shared_options,
 )
+from lessons_lib.pretrain.recipe import add_shared_arguments, check_shared_arguments
 from lessons_lib.training.checkpoints import load_checkpoint
 
 
@@ -53,7 +55,8 @@ def _recipe(made):
 
 def _args(out, **changes):
     parser = argparse.ArgumentParser()
-    add_lm_arguments(parser, out="bigram")
+    add_shared_arguments(parser, shared_options("bigram"))
+    add_lm_arguments(parser)
     args = parser.parse_args(["--steps", "40", "--batch-size", "8", "--window", "16", "--lr", "0.1"])
     common = dict(out=out, resume=False, overwrite=False, threads=1, no_progress=True, documents=20,
                   eval_documents=5, seed=0, save_every=20, stop_at=None, flavour="plain")
@@ -93,7 +96,8 @@ def test_a_resume_must_keep_the_recipes_own_settings(tmp_path):
                                             ({"dropout": 1.0}, "--dropout"), ({"lr": 0.0}, "--lr"),
                                             ({"batch_size": 0}, "--batch-size")])
 def test_options_that_cannot_work_are_refused(change, option, tmp_path, capsys):
-    parser = argparse.ArgumentParser()
+    parser, args = argparse.ArgumentParser(), _args(tmp_path, **change)
     with pytest.raises(SystemExit):
-        check_lm_arguments(_args(tmp_path, **change), parser, context=64)
+        check_shared_arguments(args, parser)
+        check_lm_arguments(args, parser, context=64)
     assert option in capsys.readouterr().err

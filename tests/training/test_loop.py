@@ -11,6 +11,7 @@ from torch import nn
 from lessons_lib.training.loop import (
     TrainHistory,
     evaluate,
+    fit_full_batch,
     masked_accuracy,
     seed_everything,
     train_loop,
@@ -139,3 +140,43 @@ def test_evaluate_gives_nan_for_a_metric_that_counted_nothing_and_restores_the_m
     result = evaluate(model, [1, 2], lambda m, b: {"none": (0, 0), "all": (b, 1)})
     assert math.isnan(result["none"]) and result["all"] == 1.5
     assert model.training
+
+
+def _separable(n: int = 64):
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(n, 4, generator=g)
+    return x, (x[:, 0] - x[:, 1] > 0).long()  # a linear rule: a probe can learn it exactly
+
+
+@pytest.mark.parametrize("make_optimizer, steps", [
+    (lambda params: torch.optim.Adam(params, lr=0.1), 100),
+    (lambda params: torch.optim.LBFGS(params, max_iter=50, line_search_fn="strong_wolfe"), 1),
+])
+def test_fit_full_batch_learns_a_linear_rule_with_a_stepwise_or_an_lbfgs_optimizer(make_optimizer, steps):
+    x, y = _separable()
+    torch.manual_seed(0)
+    probe = nn.Linear(4, 2)
+    before = nn.functional.cross_entropy(probe(x), y).item()
+    fit_full_batch(probe, x, y, make_optimizer(probe.parameters()), steps=steps)
+    with torch.no_grad():
+        assert nn.functional.cross_entropy(probe(x), y).item() < before / 3
+        assert (probe(x).argmax(-1) == y).float().mean() >= 0.95
+
+
+def test_fit_full_batch_adds_the_penalty_and_weighs_the_classes():
+    x, _ = _separable()
+    # Noisy, rare label 1: no line separates it, so the class weights decide where the boundary goes.
+    y = (x[:, 0] + torch.randn(len(x), generator=torch.Generator().manual_seed(1)) > 1.0).long()
+    fits = {}
+    for name in ("plain", "penalised", "weighted"):
+        torch.manual_seed(0)
+        probe = nn.Linear(4, 2)
+        kwargs = {"penalised": {"penalty": lambda probe=probe: 1.0 * probe.weight.pow(2).sum()},
+                  "weighted": {"weight": torch.tensor([1.0, 9.0])}}.get(name, {})
+        fit_full_batch(probe, x, y, torch.optim.Adam(probe.parameters(), lr=0.1), steps=100, **kwargs)
+        fits[name] = probe
+    assert fits["penalised"].weight.norm() < fits["plain"].weight.norm() / 2  # the L2 pull keeps weights small
+    with torch.no_grad():  # class 1 weighs 9 times as much: more examples are called 1
+        assert (fits["weighted"](x).argmax(-1) == 1).sum() > (fits["plain"](x).argmax(-1) == 1).sum()
+    with pytest.raises(ValueError, match="steps must be an int >= 1"):
+        fit_full_batch(fits["plain"], x, y, torch.optim.Adam(fits["plain"].parameters()), steps=0)

@@ -16,6 +16,7 @@ from lessons_lib.training.resumable import (
     run_folder,
     save_snapshot,
     train_resumable,
+    vocabulary_entries,
 )
 
 STEPS = 6
@@ -73,6 +74,30 @@ def test_resume_refuses_changed_settings(tmp_path):
     _run(tmp_path, stop_at=2)
     with pytest.raises(ValueError, match=r"changed \(was, now\): --lr \(0.05, 0.5\)"):
         _run(tmp_path, resume=True, settings={"lr": 0.5})
+
+
+def test_resume_refuses_a_vocabulary_of_the_same_size_with_other_tokens(tmp_path):
+    # Two tokens swapped: the model's tables keep their shapes, so only the entries themselves can tell.
+    vocabulary = {"vocab.txt": ["[PAD]", "the", "cat", "sat"]}
+    _run(tmp_path / "resume", stop_at=2, vocabulary=vocabulary)
+    swapped = {"vocab.txt": ["[PAD]", "cat", "the", "sat"]}
+    with pytest.raises(ValueError) as refused:
+        _run(tmp_path / "resume", resume=True, vocabulary=swapped)
+    message = str(refused.value)
+    assert "\n" not in message and message.startswith(f"--resume: {tmp_path / 'vocab.txt'} is not the vocabulary")
+    assert "2 of its 4 entries differ, the first at position 1: 'the' then, 'cat' now" in message
+    assert message.endswith("start the run again with --overwrite (the snapshot cannot be continued)")
+    with pytest.raises(ValueError, match="it has 5 entries, the run started with 4"):
+        _run(tmp_path / "resume", resume=True, vocabulary={"vocab.txt": [*vocabulary["vocab.txt"], "mat"]})
+    _, result = _run(tmp_path / "resume", resume=True, vocabulary=vocabulary)  # the run's own: continues
+    assert result["step"] == STEPS
+
+
+def test_vocabulary_entries_are_a_text_files_lines_or_a_json_files_tokens_by_id(tmp_path):
+    (tmp_path / "vocab.txt").write_text("[PAD]\nthe\n##s\n")
+    (tmp_path / "vocab.json").write_text('{"b": 1, "a": 0, "<|endoftext|>": 2}')
+    assert vocabulary_entries(tmp_path / "vocab.txt") == ["[PAD]", "the", "##s"]
+    assert vocabulary_entries(tmp_path / "vocab.json") == ["a", "b", "<|endoftext|>"]
 
 
 def test_save_snapshot_replaces_the_old_file_whole(tmp_path):
