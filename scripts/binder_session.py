@@ -1,16 +1,21 @@
-"""A student's Binder session, replayed: notebooks opened one after another, no kernel shut down,
-everything inside one memory cap (Binder's 2 GB), and a report of what each kernel holds.
+"""A student's Binder session, replayed: notebooks opened one after another inside one memory cap
+(Binder's 2 GB), either with every kernel left running or with each closed before the next, and a
+report of what each kernel holds.
 
 Binder gives a session 2 GB for everything: the Jupyter server and every kernel a student leaves
-running. This script runs each notebook top to bottom in a kernel of its own and keeps that
-kernel alive while the next notebook runs, all inside a Linux memory cgroup with the cap (cgroup
-v1 or v2; it needs root, or a cgroup delegated to the user). Its own process stands in for the
-Jupyter server. After each notebook it prints the resident memory of every kernel still alive and
-of the whole group; it exits with 1 if a kernel died or a notebook failed, with 3 if this machine
-cannot make a memory cgroup.
+running. This script runs each notebook top to bottom in a kernel of its own, all inside a Linux
+memory cgroup with the cap (cgroup v1 or v2; it needs root, or a cgroup delegated to the user).
+Its own process stands in for the Jupyter server. By default each kernel stays alive while the
+next notebook runs, as when a student closes tabs without shutting kernels down; with
+``--close-each`` each kernel is shut down (gracefully, as JupyterLab does when a tab is closed with
+the collection's settings) once its notebook's last cell has run, before the next one starts.
+After each notebook it prints the resident memory of every kernel still alive and of the whole
+group; it exits with 1 if a kernel died or a notebook failed, with 3 if this machine cannot make a
+memory cgroup.
 
-    python scripts/binder_session.py                   # notebooks 00-03 under 2048 MiB
+    python scripts/binder_session.py                   # notebooks 00-03 under 2048 MiB, kept open
     python scripts/binder_session.py --limit-mb 2048 notebooks/*.ipynb
+    python scripts/binder_session.py --close-each notebooks/*.ipynb   # the student's path
 """
 
 from __future__ import annotations
@@ -86,6 +91,16 @@ class MemoryGroup:
             now, peak, anon = _read(self.path / "memory.current"), _read(self.path / "memory.peak"), stat.get("anon", "0")
         return {"now_mb": _mb(now), "peak_mb": _mb(peak) if peak else None, "anon_mb": _mb(anon)}
 
+    def reset_peak(self) -> bool:
+        """Start the group's peak again from what it holds now; False where the cgroup cannot (v2)."""
+        if self.version != 1:
+            return False  # v2's memory.peak resets only for the file handle that wrote it
+        try:
+            self._write("memory.max_usage_in_bytes", 0)
+        except OSError:
+            return False
+        return True
+
     def oom_kills(self) -> int:
         events = self.path / ("memory.oom_control" if self.version == 1 else "memory.events")
         fields = dict(line.split() for line in _read(events).splitlines() if line.strip())
@@ -142,8 +157,38 @@ def _kernel_memory(pid: int) -> dict | None:
     return {"rss_mb": _mb(full.rss), "uss_mb": _mb(full.uss), "peak_mb": round(peak_kb / 1024, 1)}
 
 
-def run_session(notebooks: list[Path], group: MemoryGroup | None, timeout_s: int) -> dict:
-    """Run every notebook in a kernel of its own, leaving each kernel alive; return what was seen."""
+def _kernel_pid(client) -> int | None:
+    return getattr(getattr(client.km, "provisioner", None), "pid", None) if client.km else None
+
+
+def _close(client, timeout_s: float = 30) -> dict:
+    """Shut a notebook's kernel down as JupyterLab does on closing its tab (a shutdown request, then
+    a kill if it does not exit); return how long that took and whether its process is gone."""
+    import psutil
+
+    pid = _kernel_pid(client)
+    start = time.monotonic()
+    try:
+        client._cleanup_kernel()
+    except Exception:  # a dead kernel's manager may not shut down cleanly; checked below
+        pass
+    gone = True
+    if pid:
+        try:
+            psutil.Process(pid).wait(timeout=timeout_s)
+        except psutil.NoSuchProcess:
+            pass
+        except psutil.TimeoutExpired:
+            gone = False
+    return {"seconds": round(time.monotonic() - start, 1), "process_gone": gone}
+
+
+def run_session(notebooks: list[Path], group: MemoryGroup | None, timeout_s: int, close_each: bool = False) -> dict:
+    """Run every notebook in a kernel of its own; return what was seen.
+
+    Each kernel is left alive, or, with ``close_each``, shut down after its notebook's last cell has
+    run and been measured, before the next notebook starts.
+    """
     import nbformat
     import zmq
     from nbclient import NotebookClient
@@ -156,6 +201,8 @@ def run_session(notebooks: list[Path], group: MemoryGroup | None, timeout_s: int
         config.KernelManager.transport_encryption = "auto"
     clients, steps, failures = [], [], []
     for path in notebooks:
+        if close_each and group is not None:
+            group.reset_peak()  # where it can, the group's peak below is this notebook's alone
         notebook = nbformat.read(path, as_version=4)
         client = NotebookClient(notebook, kernel_name="python3", timeout=timeout_s, config=config,
                                 resources={"metadata": {"path": str(path.parent)}})
@@ -172,18 +219,28 @@ def run_session(notebooks: list[Path], group: MemoryGroup | None, timeout_s: int
         clients.append((path.name, client))
         kernels = {}
         for name, other in clients:
-            pid = getattr(getattr(other.km, "provisioner", None), "pid", None) if other.km else None
+            pid = _kernel_pid(other)
             kernels[name] = _kernel_memory(pid) if pid else None
         step = {"notebook": path.name, "seconds": round(time.monotonic() - start, 1), "error": error,
                 "kernels": kernels, "runner_mb": _kernel_memory(os.getpid())}
         if group is not None:
             step["group"] = group.usage()
             step["oom_kills"] = group.oom_kills()
+        if close_each:
+            step["closed"] = _close(client)
+            clients.clear()
+            if group is not None:
+                step["group_after_close"] = group.usage()
+            if not step["closed"]["process_gone"] and not error:
+                error = "its kernel was still running after the shutdown"
+                step["error"] = error
         steps.append(step)
         print(_step_line(step), file=sys.stderr, flush=True)
         if error:
             failures.append(f"{path.name}: {error}")
-    dead = [name for name, memory in steps[-1]["kernels"].items() if memory is None]
+    # Kept kernels must all be alive at the end; closed ones must have been alive until they were closed.
+    last = [step["kernels"] for step in steps] if close_each else [steps[-1]["kernels"]] if steps else []
+    dead = [name for kernels in last for name, memory in kernels.items() if memory is None]
     failures += [f"the kernel of {name} is no longer alive" for name in dead
                  if not any(f.startswith(f"{name}:") for f in failures)]
     for _, client in clients:
@@ -200,7 +257,40 @@ def _step_line(step: dict) -> str:
     group = step.get("group")
     where = f"; group {group['now_mb']:.0f} MiB now, {group['peak_mb']:.0f} MiB at peak" if group else ""
     status = f" FAILED ({step['error']})" if step["error"] else ""
-    return f"ran {step['notebook']} in {step['seconds']} s{status}; kernels alive: {alive}{where}"
+    line = f"ran {step['notebook']} in {step['seconds']} s{status}; kernels alive: {alive}{where}"
+    if "closed" in step:
+        after = step.get("group_after_close")
+        line += f"; kernel shut down in {step['closed']['seconds']} s" + (
+            f", group {after['now_mb']:.0f} MiB after" if after else "")
+    return line
+
+
+def closed_table(result: dict, limit_mb: int | None) -> str:
+    """A Markdown table for a session whose kernels were closed one by one: per notebook, its kernel
+    after the last cell and at its peak, and the group's memory while it ran and once it was closed."""
+    lines = ["| notebook | seconds | kernel after its last cell, RSS / USS (MiB) | kernel peak (MiB) "
+             "| group peak while it ran (MiB) | group after closing it (MiB) | OOM kills |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for step in result["steps"]:
+        memory = step["kernels"].get(step["notebook"])
+        held = f"{memory['rss_mb']:.0f} / {memory['uss_mb']:.0f}" if memory else "dead"
+        peak = f"{memory['peak_mb']:.0f}" if memory else "dead"
+        group, after = step.get("group"), step.get("group_after_close")
+        lines.append(f"| {step['notebook']} | {step['seconds']} | {held} | {peak} "
+                     f"| {group['peak_mb']:.0f} | {after['now_mb']:.0f} | {step.get('oom_kills', 'n/a')} |"
+                     if group and after else
+                     f"| {step['notebook']} | {step['seconds']} | {held} | {peak} | n/a | n/a | n/a |")
+    alive = [s["kernels"][s["notebook"]] for s in result["steps"] if s["kernels"].get(s["notebook"])]
+    peaks = [s["group"]["peak_mb"] for s in result["steps"] if s.get("group") and s["group"]["peak_mb"]]
+    runner = max((s["runner_mb"] or {}).get("rss_mb", 0) for s in result["steps"])
+    lines.append("")
+    summary = (f"Each kernel shut down before the next notebook: the largest kernel peak {max(m['peak_mb'] for m in alive):.0f} MiB"
+               if alive else "No kernel was measured")
+    if peaks:
+        summary += f"; the group's peak {max(peaks):.0f} MiB"
+    lines.append(summary + f"; this runner, standing in for the Jupyter server: {runner:.0f} MiB"
+                 + (f"; cap {limit_mb} MiB." if limit_mb else "; no cap."))
+    return "\n".join(lines)
 
 
 def table(result: dict, limit_mb: int | None) -> str:
@@ -248,6 +338,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="notebooks in the order a student opens them (default: the BERT notebooks 00-03)")
     parser.add_argument("--limit-mb", type=int, default=BINDER_LIMIT_MB, help="the cap in MiB (default: Binder's 2048)")
     parser.add_argument("--timeout", type=int, default=900, help="seconds one cell may take (default: 900)")
+    parser.add_argument("--close-each", action="store_true",
+                        help="shut each kernel down after its notebook's last cell, before the next notebook "
+                             "(as closing its tab does with the collection's JupyterLab settings)")
     parser.add_argument("--json", type=Path, help="also write the measurements to this file")
     parser.add_argument("--inside", type=Path, help=argparse.SUPPRESS)  # the child, already in the group
     args = parser.parse_args(argv)
@@ -260,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.inside:  # the child: run the session inside the group, hand the result back as JSON
         version = 1 if (args.inside / "memory.limit_in_bytes").exists() else 2
-        result = run_session(notebooks, MemoryGroup(args.inside, version), args.timeout)
+        result = run_session(notebooks, MemoryGroup(args.inside, version), args.timeout, args.close_each)
         print(json.dumps(result))
         return 0
 
@@ -272,8 +365,9 @@ def main(argv: list[str] | None = None) -> int:
         return NO_CGROUP
     try:
         command = [sys.executable, __file__, "--inside", str(group.path), "--timeout", str(args.timeout),
-                   *map(str, notebooks)]
-        print(f"binder_session: {len(notebooks)} notebooks, kernels kept alive, cap {args.limit_mb} MiB "
+                   *(["--close-each"] if args.close_each else []), *map(str, notebooks)]
+        kept = "each kernel shut down before the next" if args.close_each else "kernels kept alive"
+        print(f"binder_session: {len(notebooks)} notebooks, {kept}, cap {args.limit_mb} MiB "
               f"(cgroup v{group.version}: {group.path})", file=sys.stderr, flush=True)
         done = subprocess.run(command, stdout=subprocess.PIPE, text=True, preexec_fn=group.add_self)
         oom_kills = group.oom_kills()
@@ -285,10 +379,10 @@ def main(argv: list[str] | None = None) -> int:
               f"({oom_kills} processes killed for memory)", file=sys.stderr)
         return 1
     result = json.loads(lines[-1])
-    result.update(limit_mb=args.limit_mb, oom_kills=oom_kills)
+    result.update(limit_mb=args.limit_mb, oom_kills=oom_kills, close_each=args.close_each)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")
-    print(table(result, args.limit_mb))
+    print(closed_table(result, args.limit_mb) if args.close_each else table(result, args.limit_mb))
     if oom_kills and not result["failures"]:
         result["failures"].append(f"{oom_kills} processes were killed for memory")
     for failure in result["failures"]:

@@ -19,10 +19,11 @@ def _notebook(path: Path, source: str) -> Path:
     return path
 
 
-def _session(tmp_path: Path, limit_mb: int, *notebooks: Path, timeout: int = 600) -> tuple:
+def _session(tmp_path: Path, limit_mb: int, *notebooks: Path, timeout: int = 600, close_each: bool = False) -> tuple:
     out = tmp_path / "session.json"
     done = subprocess.run([sys.executable, str(SCRIPT), "--limit-mb", str(limit_mb), "--json", str(out),
-                           *map(str, notebooks)], capture_output=True, text=True, timeout=timeout)
+                           *(["--close-each"] if close_each else []), *map(str, notebooks)],
+                          capture_output=True, text=True, timeout=timeout)
     if done.returncode == 3:  # NO_CGROUP
         pytest.skip(f"no memory cgroup can be made here: {done.stderr.strip()}")
     return done, (json.loads(out.read_text()) if out.exists() else None)
@@ -48,6 +49,27 @@ def test_kernels_stay_alive_and_measured_until_the_cap_kills_one(tmp_path):
     assert "| c_big.ipynb |" in done.stdout and "dead" in done.stdout
 
 
+def test_closing_each_kernel_before_the_next_fits_what_kept_kernels_do_not(tmp_path):
+    # The notebooks of the test above, which do not fit with every kernel kept, fit when each kernel
+    # is shut down after its notebook, as closing its tab does with the collection's settings.
+    small = _notebook(tmp_path / "a_small.ipynb", "numbers = list(range(1000))\nprint(len(numbers))")
+    big = "blob = b'\\x01' * (300 * 2**20)\nprint(len(blob))"
+    first, second = _notebook(tmp_path / "b_big.ipynb", big), _notebook(tmp_path / "c_big.ipynb", big)
+    done, result = _session(tmp_path, 600, small, first, second, close_each=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert result["close_each"] and result["oom_kills"] == 0 and result["failures"] == []
+    for step in result["steps"]:
+        # Only the notebook just run has a kernel, measured after its last cell, then shut down.
+        assert list(step["kernels"]) == [step["notebook"]] and step["error"] is None
+        assert step["closed"]["process_gone"]
+        # Once it is closed the group holds the runner alone, far less than the 300 MiB kernel held.
+        assert step["group_after_close"]["now_mb"] < step["group"]["now_mb"]
+    big_kernel = result["steps"][1]["kernels"]["b_big.ipynb"]
+    assert big_kernel["rss_mb"] > 300 and result["steps"][1]["group"]["peak_mb"] > 300
+    assert result["steps"][2]["group_after_close"]["now_mb"] < 200
+    assert "| c_big.ipynb |" in done.stdout and "Each kernel shut down before the next notebook" in done.stdout
+
+
 def test_bad_arguments_are_refused():
     done = subprocess.run([sys.executable, str(SCRIPT), "--limit-mb", "0"], capture_output=True, text=True)
     assert done.returncode == 2 and "--limit-mb must be a positive number of MiB, got 0" in done.stderr
@@ -62,3 +84,14 @@ def test_the_bert_notebooks_fit_in_binders_2_gb_with_every_kernel_left_running(t
     print(done.stdout)
     assert done.returncode == 0, done.stdout + done.stderr[-3000:]
     assert all(memory is not None for memory in result["steps"][-1]["kernels"].values())
+
+
+@pytest.mark.slow
+def test_all_eight_notebooks_fit_in_binders_2_gb_when_each_tab_is_closed_before_the_next(tmp_path):
+    # The student's path with the shipped settings: each notebook opened, run, closed (its kernel
+    # shut down) before the next, all eight within Binder's 2,048 MiB (about 10 minutes).
+    notebooks = sorted((SCRIPT.parents[1] / "notebooks").glob("*.ipynb"))
+    done, result = _session(tmp_path, 2048, *notebooks, timeout=3600, close_each=True)
+    print(done.stdout)
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    assert len(result["steps"]) == 8 and all(step["closed"]["process_gone"] for step in result["steps"])

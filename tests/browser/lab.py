@@ -30,6 +30,9 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
+# The collection's own JupyterLab settings (closing a notebook's tab shuts its kernel down), as
+# `make lab` and Binder install them: the test's server reads them too.
+SHIPPED_OVERRIDES = Path(__file__).resolve().parents[2] / "etc" / "jupyterlab" / "overrides.d"
 SERVER_START_TIMEOUT_S = 90  # on the reference machine; multiplied by the machine's time scale
 STOP_TIMEOUT_S = 15
 
@@ -152,7 +155,8 @@ def jupyter_lab(notebook_dir: Path, extra: dict[str, Path], workdir: Path) -> It
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(source, root / relative)
     settings = workdir / "lab-settings"
-    settings.mkdir()
+    # The shipped defaults (overrides.d), then the test's own on top (overrides.json).
+    shutil.copytree(SHIPPED_OVERRIDES, settings / "overrides.d")
     (settings / "overrides.json").write_text(json.dumps(LAB_OVERRIDES, indent=2))
     env = _lab_env(workdir / "home")
     # The venv's own entry point (not `jupyter lab`), so the pid we hold is the server itself.
