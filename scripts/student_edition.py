@@ -36,6 +36,8 @@ _ANSWER_START = re.compile(r"^\s*(#+\s*)?[*_]*\s*(answers?|solutions?)\b", re.I)
 _ANSWER_HEADING = re.compile(r"^#+\s*(answers|solutions)\b", re.I | re.M)
 _CHECK_CALL = re.compile(r"\bcheck\(\s*[\"']([^\"']+)[\"']")
 _CLAIM = re.compile(r"\b([BCEG])(\d{1,2})\b")
+CODE_CHANGE = "**Change the code.**"  # opens the markdown cell of an exercise that flips a switch
+_SWITCH = re.compile(r"^(?P<name>[A-Za-z_]\w*) = (?P<value>.+?)\s+#\s*try (?P<other>[^:]+?)\s*(:.*)?$")
 _FACTS = re.compile(r"(<!-- facts (\S+\.ipynb)[^>]*-->\n)(.*?)(<!-- /facts -->)", re.S)
 
 
@@ -68,21 +70,45 @@ def student_notebook(notebook: nbformat.NotebookNode, name: str = "notebook") ->
     return student
 
 
-def exercises(notebook: nbformat.NotebookNode, name: str) -> list[dict]:
-    """Every ``check("id", ...)`` of ``notebook``, in order: id, cell, section, kind and points."""
-    from lessons_lib.exercises import exercise_kind
-
-    found, section = [], ""
+def _sectioned(notebook: nbformat.NotebookNode):
+    """Each cell with the numbered section it sits in (the last ``#`` or ``##`` heading above it)."""
+    section = ""
     for cell in notebook.cells:
         if cell.cell_type == "markdown":
             headings = re.findall(r"^#{1,2}\s+(.+)$", cell.source, re.M)  # sections, not their subsections
             section = headings[-1].strip() if headings else section
-        elif cell.cell_type == "code" and not is_answer(cell):
+        yield section, cell
+
+
+def exercises(notebook: nbformat.NotebookNode, name: str) -> list[dict]:
+    """Every ``check("id", ...)`` of ``notebook``, in order: id, cell, section, kind and points."""
+    from lessons_lib.exercises import exercise_kind
+
+    found = []
+    for section, cell in _sectioned(notebook):
+        if cell.cell_type == "code" and not is_answer(cell):
             for exercise_id in _CHECK_CALL.findall(cell.source):
                 kind = exercise_kind(exercise_id)
                 found.append({"id": exercise_id, "notebook": name, "cell": cell.get("id"), "section": section,
                               "check_yourself": "check yourself" in section.lower(), "kind": kind,
                               "points": POINTS[kind]})
+    return found
+
+
+def code_changes(notebook: nbformat.NotebookNode, name: str) -> list[dict]:
+    """Every change-the-code exercise: a markdown cell opening with ``CODE_CHANGE``, then a code cell
+    whose first line sets the one switch to flip (``name = value  # try other``)."""
+    found, cells = [], list(_sectioned(notebook))
+    for (section, cell), (_, following) in zip(cells, cells[1:] + [("", None)], strict=True):
+        if cell.cell_type != "markdown" or not cell.source.startswith(CODE_CHANGE):
+            continue
+        first = following.source.splitlines()[0] if following is not None and following.cell_type == "code" else ""
+        switch = _SWITCH.match(first)
+        if not switch:
+            raise ValueError(f"{name}: the change-the-code cell {cell.get('id')} must be followed by a code cell whose "
+                             "first line sets its switch, as `name = value  # try other`")
+        found.append({"notebook": name, "cell": following.get("id"), "section": section, "switch": switch["name"],
+                      "value": switch["value"], "try": switch["other"]})
     return found
 
 
@@ -147,6 +173,10 @@ def guide_facts(notebook_dir: Path, readme: str) -> dict[str, str]:
             lines.append("**Asked in the text (pause here):** " + _listing(in_text))
         if homework:
             lines.append("**Check yourself:** " + _listing(homework, sections=False))
+        changes = code_changes(notebook, path.name)
+        if changes:
+            lines.append("**Change the code (flip one switch, an assert fails):** " + "; ".join(
+                f"{_section_label(c['section'])}`{c['switch']} = {c['value']}`, try `{c['try']}`" for c in changes))
         facts[path.name] = "  \n".join(lines) + "\n"
     return facts
 
@@ -155,10 +185,15 @@ def _listing(found: list[dict], sections: bool = True) -> str:
     """Exercises, with ``sections`` grouped by numbered section: ``§4 `id` (2 pts), `id` (1 pt)``."""
     groups: dict[str, list[str]] = {}
     for e in found:
-        number = re.match(r"(\d+)\.", e["section"]) if sections else None
-        label = f"§{number.group(1)} " if number else ""
+        label = _section_label(e["section"]) if sections else ""
         groups.setdefault(label, []).append(f"`{e['id']}` ({e['points']} pt{'s' if e['points'] > 1 else ''})")
     return "; ".join(label + ", ".join(items) for label, items in groups.items())
+
+
+def _section_label(section: str) -> str:
+    """``"§3 "`` for a section headed "3. ...", else nothing."""
+    number = re.match(r"(\d+)\.", section)
+    return f"§{number.group(1)} " if number else ""
 
 
 def guide_with_facts(guide: str, facts: dict[str, str]) -> str:

@@ -140,3 +140,33 @@ def test_readme_links_the_guide_and_names_both_editions():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "(INSTRUCTORS.md)" in readme
     assert "make student" in readme and "make test-student" in readme
+
+
+def test_every_notebook_has_a_change_the_code_exercise_with_one_switch_and_an_assert():
+    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        changes = edition.code_changes(notebook, path.name)
+        assert changes, f"{path.name} has no change-the-code exercise ({edition.CODE_CHANGE!r} then its cell)"
+        cells = {cell.get("id"): (i, cell) for i, cell in enumerate(notebook.cells)}
+        for change in changes:
+            i, cell = cells[change["cell"]]
+            told = notebook.cells[i - 1].source
+            assert f"`{change['switch']} = {change['try']}`" in told, (path.name, "the text names the switch to flip")
+            assert "assert" in cell.source, (path.name, change["cell"], "flipping the switch must fail an assert")
+            assigned = re.findall(rf"^{change['switch']} = ", cell.source, re.M)
+            assert len(assigned) == 1, (path.name, change["switch"], "one line sets the switch")
+            assert change["try"] != change["value"]
+
+
+def test_a_change_the_code_cell_without_its_switch_line_stops_the_guide():
+    text = nbformat.v4.new_markdown_cell(f"{edition.CODE_CHANGE} Set `flag = False` and run it.")
+    good = _notebook(nbformat.v4.new_markdown_cell("## 2. Masks"), text,
+                     nbformat.v4.new_code_cell("flag = True  # try False: the assert fails\nassert flag"))
+    assert edition.code_changes(good, "x.ipynb") == [{"notebook": "x.ipynb", "cell": good.cells[2].get("id"),
+                                                       "section": "2. Masks", "switch": "flag", "value": "True",
+                                                       "try": "False"}]
+    for follower in (nbformat.v4.new_code_cell("flag = True\nassert flag"), nbformat.v4.new_markdown_cell("x")):
+        with pytest.raises(ValueError, match="x.ipynb: the change-the-code cell"):
+            edition.code_changes(_notebook(text, follower), "x.ipynb")
+    with pytest.raises(ValueError, match="followed by a code cell"):
+        edition.code_changes(_notebook(text), "x.ipynb")

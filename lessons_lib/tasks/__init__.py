@@ -62,6 +62,7 @@ from lessons_lib.tasks.polysemy import (
     context_bank,
     nearest_contexts,
     nearest_sense_accuracy,
+    sense_bank,
     sense_vectors,
 )
 from lessons_lib.tasks.readers import bert_encode, reader
@@ -91,7 +92,7 @@ __all__ = ["CANDIDATE_KINDS", "CHECKPOINTS", "MODEL_KINDS", "NLU_TASKS", "TASK_T
            "mix_classifier_accuracy", "model_kind", "multiple_choice_inputs", "nearest_contexts",
            "nearest_sense_accuracy", "next_sentence_choices", "next_word_logits", "next_word_scores",
            "nlu_accuracies", "nlu_task", "non_embedding_parameters", "nsp_batches", "nsp_scores",
-           "output_sensitivity", "pair_input", "predict", "reach", "reader", "sense_vectors",
+           "output_sensitivity", "pair_input", "predict", "reach", "reader", "sense_bank", "sense_vectors",
            "sentence_layers", "similarity_inputs", "task_batches", "task_lm_loss", "task_loss",
            "task_predictions", "task_token_id", "train_mix_classifier", "train_word2vec", "trio_rows",
            "trio_table", "with_task_tokens", "word2vec_average", "word2vec_vector", "word_overlap_choice",

@@ -61,6 +61,7 @@ class ContextBank(NamedTuple):
     words: list[str]  # the word (its first WordPiece piece)
     contexts: list[str]  # the sentence it was read in
     vectors: Tensor  # (L + 1, N, 2P)
+    senses: list[str] | None = None  # each use's sense, in a bank of labelled uses (see sense_bank)
 
 
 def context_bank(model: ElmoBiLM, tokenizer: WordPieceTokenizer, sentences: list[str]) -> ContextBank:
@@ -79,12 +80,22 @@ def context_bank(model: ElmoBiLM, tokenizer: WordPieceTokenizer, sentences: list
     return ContextBank(words, contexts, torch.stack(vectors, dim=1))
 
 
+def sense_bank(model: ElmoBiLM, tokenizer: WordPieceTokenizer, examples: Sequence[SenseExample]) -> ContextBank:
+    """A bank of labelled uses: each example's word in its sentence, with its sense, at every layer."""
+    vectors = sense_vectors(model, tokenizer, examples)  # (N, L + 1, 2P)
+    return ContextBank([e.word for e in examples], [e.sentence for e in examples],
+                       vectors.transpose(0, 1).contiguous(), [e.sense for e in examples])
+
+
 def nearest_contexts(bank: ContextBank, vector: Tensor, layer: int | ScalarMix, *, k: int = 3,
-                     exclude: str | None = None) -> list[tuple[str, str, float]]:
+                     exclude: str | None = None, word: str | None = None) -> list[tuple[str, str, float]]:
     """The ``k`` uses in ``bank`` nearest to ``vector`` at ``layer`` (an index, or a ``ScalarMix`` of all
-    layers): (word, sentence, cosine), nearest first. ``exclude`` leaves out uses from that sentence."""
+    layers): (word, sentence, cosine), nearest first. ``exclude`` leaves out uses from that sentence;
+    ``word`` keeps only the uses of that word."""
     check_type("bank", bank, ContextBank)
     check_int("k", k, low=1)
+    if word is not None:
+        check_type("word", word, str)
     if isinstance(layer, ScalarMix):
         candidates = layer(bank.vectors.unbind(0))  # (N, 2P)
     else:
@@ -92,6 +103,8 @@ def nearest_contexts(bank: ContextBank, vector: Tensor, layer: int | ScalarMix, 
     similarity = F.cosine_similarity(candidates, vector[None], dim=-1).detach()  # (N,)
     if exclude is not None:  # e.g. the very sentence the query comes from
         similarity = similarity.masked_fill(torch.tensor([c == exclude for c in bank.contexts]), -2.0)
+    if word is not None:  # another word's uses are no sense of this one
+        similarity = similarity.masked_fill(torch.tensor([w.lower() != word.lower() for w in bank.words]), -2.0)
     top = similarity.topk(min(k, len(bank.words)))
     return [(bank.words[i], bank.contexts[i], float(v)) for v, i in zip(top.values, top.indices, strict=True)
             if v > -2.0]

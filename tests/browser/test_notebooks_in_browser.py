@@ -25,7 +25,7 @@ INTERACTIVE_WIDGETS = {
     "01_bert.ipynb": 1,  # truncating a long text
     "02_mlm_masking.ipynb": 1,  # the masking widget
     "03_nsp.ipynb": 1,  # pick a sentence A, see P(IsNext) of its candidates
-    "04_elmo.ipynb": 1,  # one word in two sentences, layer by layer, beside word2vec
+    "04_elmo.ipynb": 1,  # a word's same-sense and other-sense cosines, layer by layer, beside word2vec
     "05_gpt.ipynb": 1,  # the attention-mask widget: padding, look-ahead, both; a trained GPT's attention
     "06_gpt2.ipynb": 1,  # the sampling widget: prompt, strategy, temperature, k, p, seed
     "07_comparison.ipynb": 1,  # notebook 05's attention-mask widget, on the matched trio's GPT

@@ -87,3 +87,24 @@ def test_sense_vectors_are_the_words_vectors_in_each_sentence(setup):
         sense_vectors(model, tokenizer, [SenseExample("money", "x", sentences[0])])
     with pytest.raises(TypeError, match="examples"):
         sense_vectors(model, tokenizer, [("bank", "river", sentences[0])])
+
+
+def test_sense_bank_holds_labelled_uses_and_nearest_contexts_keeps_one_words_uses(setup):
+    from lessons_lib.data.polysemy import SenseExample
+    from lessons_lib.tasks.polysemy import sense_bank, sense_vectors
+
+    model, tokenizer, sentences, words_bank = setup
+    examples = [SenseExample("bank", "river", sentences[0]), SenseExample("bank", "money", sentences[1]),
+                SenseExample("river", "water", sentences[0])]
+    bank = sense_bank(model, tokenizer, examples)
+    assert bank.words == ["bank", "bank", "river"] and bank.senses == ["river", "money", "water"]
+    assert bank.contexts == [sentences[0], sentences[1], sentences[0]]
+    torch.testing.assert_close(bank.vectors, sense_vectors(model, tokenizer, examples).transpose(0, 1))
+    query = bank.vectors[2, 0]  # "bank" by the river, LSTM 2
+    assert {w for w, _, _ in nearest_contexts(bank, query, 2, k=3)} == {"bank", "river"}
+    assert {w for w, _, _ in nearest_contexts(bank, query, 2, k=3, word="Bank")} == {"bank"}
+    assert len(nearest_contexts(bank, query, 2, k=3, word="bank", exclude=sentences[0])) == 1
+    assert nearest_contexts(bank, query, 2, word="money") == []
+    assert words_bank.senses is None  # a bank of every word carries no senses
+    with pytest.raises(TypeError, match="word"):
+        nearest_contexts(bank, query, 2, word=3)
