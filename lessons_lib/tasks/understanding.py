@@ -158,31 +158,41 @@ def _frozen_elmo(model: ElmoBiLM, tokenizer: WordPieceTokenizer, task: NluTask, 
                                     task.test_labels) for seed in seeds]
 
 
-def _fine_tuned(predictions: Callable[[nn.Module, WordPieceTokenizer, NluTask, int, _Budget], Tensor]):
-    """Per seed: a fresh copy of the model, fine-tuned and asked for its test predictions by ``predictions``."""
+def _fine_tuned(predictions: Callable[..., Tensor], prepare: Callable[..., object] | None = None):
+    """Per seed: a fresh copy of the model, fine-tuned and asked for its test predictions by ``predictions``.
+
+    ``prepare(tokenizer, task, budget)``, if given, builds what every seed shares (the encoded
+    examples) once; ``predictions`` then receives it as its last argument.
+    """
     def accuracies(model: nn.Module, tokenizer: WordPieceTokenizer, task: NluTask, seeds: Sequence[int],
                    budget: _Budget) -> list[float]:
         test_labels = torch.tensor(task.test_labels)
+        shared = () if prepare is None else (prepare(tokenizer, task, budget),)
         result = []
         for seed in seeds:
             seed_everything(seed)
             copy = type(model)(model.config)
             copy.load_state_dict(model.state_dict())
-            result.append(float((predictions(copy, tokenizer, task, seed, budget) == test_labels).float().mean()))
+            predicted = predictions(copy, tokenizer, task, seed, budget, *shared)
+            result.append(float((predicted == test_labels).float().mean()))
         return result
 
     return accuracies
 
 
-def _gpt_predictions(gpt: nn.Module, tokenizer: WordPieceTokenizer, task: NluTask, seed: int,
-                     budget: _Budget) -> Tensor:
-    """GPT fine-tuned through ``[start] A [delim] B [extract]`` (or ``[start] text [extract]``)."""
+def _gpt_inputs(tokenizer: WordPieceTokenizer, task: NluTask, budget: _Budget) -> dict[str, list[list[int]]]:
+    """Every example as ``[start] A [delim] B [extract]`` (or ``[start] text [extract]``), encoded once for all seeds."""
     tokens = with_task_tokens(tokenizer)
-    add_task_tokens(gpt, tokenizer, seed=0)  # the same three new embeddings in every run
     pairs = len(task.train[0]) == 2
-    inputs = {name: [pair_input(tokens, *e, max_len=budget.max_len) if pairs
-                     else classification_input(tokens, e[0], max_len=budget.max_len) for e in examples]
-              for name, examples in (("train", task.train), ("test", task.test))}
+    return {name: [pair_input(tokens, *e, max_len=budget.max_len) if pairs
+                   else classification_input(tokens, e[0], max_len=budget.max_len) for e in examples]
+            for name, examples in (("train", task.train), ("test", task.test))}
+
+
+def _gpt_predictions(gpt: nn.Module, tokenizer: WordPieceTokenizer, task: NluTask, seed: int,
+                     budget: _Budget, inputs: dict[str, list[list[int]]]) -> Tensor:
+    """GPT fine-tuned through ``[start] A [delim] B [extract]`` (or ``[start] text [extract]``)."""
+    add_task_tokens(gpt, tokenizer, seed=0)  # the same three new embeddings in every run
     head = GPTForClassification(gpt.config, 2, gpt=gpt)
     batches = task_batches(inputs["train"], task.train_labels, batch_size=budget.batch_size, epochs=budget.epochs,
                            seed=seed)
@@ -207,4 +217,4 @@ def _bert_predictions(bert: nn.Module, tokenizer: WordPieceTokenizer, task: NluT
 
 
 # How each model learns a task, by the name its reader gives (``tasks.readers``).
-_LEARNERS = {"ELMo": _frozen_elmo, "GPT": _fine_tuned(_gpt_predictions), "BERT": _fine_tuned(_bert_predictions)}
+_LEARNERS = {"ELMo": _frozen_elmo, "GPT": _fine_tuned(_gpt_predictions, _gpt_inputs), "BERT": _fine_tuned(_bert_predictions)}
