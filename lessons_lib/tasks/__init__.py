@@ -81,7 +81,12 @@ from lessons_lib.tasks.understanding import (
     nlu_accuracies,
     nlu_task,
 )
-from lessons_lib.tasks.word2vec import train_word2vec, word2vec_average, word2vec_vector
+from lessons_lib.tasks.word2vec import (
+    train_word2vec,
+    word2vec_average,
+    word2vec_context_average,
+    word2vec_vector,
+)
 
 __all__ = ["CANDIDATE_KINDS", "CHECKPOINTS", "MODEL_KINDS", "NLU_TASKS", "TASK_TOKENS", "ContextBank",
            "MixClassifier", "NluTask", "accuracy", "add_task_tokens", "bag_of_words_baseline", "bert_encode",
@@ -95,5 +100,6 @@ __all__ = ["CANDIDATE_KINDS", "CHECKPOINTS", "MODEL_KINDS", "NLU_TASKS", "TASK_T
            "output_sensitivity", "pair_input", "predict", "reach", "reader", "sense_bank", "sense_vectors",
            "sentence_layers", "similarity_inputs", "task_batches", "task_lm_loss", "task_loss",
            "task_predictions", "task_token_id", "train_mix_classifier", "train_word2vec", "trio_rows",
-           "trio_table", "with_task_tokens", "word2vec_average", "word2vec_vector", "word_overlap_choice",
+           "trio_table", "with_task_tokens", "word2vec_average", "word2vec_context_average",
+           "word2vec_vector", "word_overlap_choice",
            "word_position", "word_vectors_by_layer"]

@@ -4,6 +4,8 @@ word2vec (2013) learns one vector for each word from the words around it; once t
 has the same vector in every sentence. Trained here on the default corpus's training split with
 the CBOW objective (predict a word from the mean of its neighbours' vectors: several times faster
 than skip-gram), seeded and on one worker thread, so that it gives the same vectors on every run.
+``word2vec_context_average`` takes that mean of the neighbours around one word in its sentence:
+a vector that depends on the context, built from static vectors (a baseline for ELMo's layers).
 """
 
 from __future__ import annotations
@@ -61,4 +63,33 @@ def word2vec_average(vectors: KeyedVectors, texts: list[str]) -> Tensor:
         known = [w for w in basic_tokenize(text) if w in vectors.key_to_index]
         if known:
             out[i] = vectors[known].mean(axis=0)
+    return torch.from_numpy(out)
+
+
+def word2vec_context_average(vectors: KeyedVectors, sentences: list[str], word: str, *,
+                             window: int | None = 5) -> Tensor:
+    """(len(sentences), vector_size): the mean vector of the known words within ``window`` words of
+    ``word``'s first use in each sentence, the word itself left out (``window=None``: the whole
+    sentence); zeros where no neighbour is known."""
+    from gensim.models import KeyedVectors
+
+    check_type("vectors", vectors, KeyedVectors)
+    sentences = check_strings("sentences", sentences)
+    check_type("word", word, str)
+    target = basic_tokenize(word)
+    if len(target) != 1:
+        raise ValueError(f"word must be one word (one token of basic_tokenize), got {word!r} -> {target}")
+    if window is not None:
+        check_int("window", window, low=1)
+    out = np.zeros((len(sentences), vectors.vector_size), dtype=np.float32)
+    for i, sentence in enumerate(sentences):
+        words = basic_tokenize(sentence)
+        if target[0] not in words:
+            raise ValueError(f"word {word!r} does not occur in sentences[{i}]: {sentence!r}")
+        where = words.index(target[0])
+        reach = len(words) if window is None else window
+        near = [w for j, w in enumerate(words)
+                if j != where and abs(j - where) <= reach and w in vectors.key_to_index]
+        if near:
+            out[i] = vectors[near].mean(axis=0)
     return torch.from_numpy(out)
