@@ -36,6 +36,7 @@ from lessons_lib.viz.plots import (
     plot_loss_curves,
     plot_losses,
     plot_mask,
+    plot_scores,
     token_grids,
 )
 from lessons_lib.viz.polysemy import polysemy_widget, render_word_in_contexts
@@ -55,7 +56,7 @@ __all__ = ["plot_three_readers", "MASK_KINDS", "attention_mask_widget", "batch_m
            "nsp_widget", "plot_attention", "plot_attention_heads", "plot_block_orders", "plot_cache_speed", "plot_bert_architecture", "plot_corpus_statistics",
            "plot_direction_sensitivity", "plot_elmo_architecture", "plot_embedding_parts", "plot_input_representation",
            "plot_layer_shares", "plot_losses",
-           "plot_mask", "plot_masks", "token_grids", "plot_sense_projection", "polysemy_widget", "probability_bar",
+           "plot_mask", "plot_masks", "plot_scores", "token_grids", "plot_sense_projection", "polysemy_widget", "probability_bar",
            "render_attention_grid", "render_attention_masks", "render_mask_grid", "render_masking",
            "render_nsp_candidates", "render_tokens", "render_truncation", "render_word_in_contexts",
            "run_strip", "show_figure", "figure_png", "text_box", "tokenizer_widget", "truncation_widget", "wired",

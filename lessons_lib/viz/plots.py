@@ -9,6 +9,7 @@ import numpy as np
 import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from lessons_lib.training.loop import TrainHistory
 
@@ -22,7 +23,10 @@ def _new_axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
 def _as_array(matrix: torch.Tensor | np.ndarray, name: str) -> np.ndarray:
     if isinstance(matrix, torch.Tensor):
         matrix = matrix.detach().float().cpu().numpy()
-    matrix = np.asarray(matrix, dtype=float)
+    try:
+        matrix = np.asarray(matrix, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a 2-D tensor or array of numbers, got {type(matrix).__name__}") from None
     if matrix.ndim != 2:
         raise ValueError(f"{name} must be 2-D (queries x keys), got shape {matrix.shape}")
     return matrix
@@ -129,6 +133,34 @@ def plot_attention(
             if np.isnan(value):
                 continue
             ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7, color="w")
+    ax.set(title=title, xlabel="key", ylabel="query")
+    return ax
+
+
+def plot_scores(
+    scores: torch.Tensor | np.ndarray,
+    tokens: Sequence[str] | None = None,
+    *,
+    key_tokens: Sequence[str] | None = None,
+    ax: Axes | None = None,
+    title: str = "attention scores",
+) -> Axes:
+    """Raw attention scores (queries x keys, before the softmax) as a heat map: red above 0, blue below,
+    one colour scale symmetric about 0. Cells at -inf (masked) are left empty and hatched."""
+    matrix = _as_array(scores, "scores")
+    masked = np.isneginf(matrix)
+    if np.isnan(matrix).any() or np.isposinf(matrix).any():
+        raise ValueError("scores must hold finite numbers, or -inf where masked; got nan or +inf")
+    if masked.all():
+        raise ValueError("scores must hold at least one finite (unmasked) score, got -inf everywhere")
+    limit = max(float(np.abs(matrix[~masked]).max()), 1e-9)
+    ax = _new_axes(ax, (4.5, 4))
+    rows, columns = matrix.shape
+    # Behind the image: hatching, seen only through the masked cells (NaN, which imshow leaves empty).
+    ax.add_patch(Rectangle((-0.5, -0.5), columns, rows, hatch="///", fill=False, edgecolor="0.75", linewidth=0, zorder=-1))
+    image = ax.imshow(np.where(masked, np.nan, matrix), cmap="RdBu_r", vmin=-limit, vmax=limit)
+    plt.colorbar(image, ax=ax, fraction=0.046)
+    _label_axes(ax, matrix, tokens, key_tokens)
     ax.set(title=title, xlabel="key", ylabel="query")
     return ax
 

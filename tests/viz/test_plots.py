@@ -15,6 +15,7 @@ from lessons_lib.viz.plots import (  # noqa: E402
     plot_loss_curves,
     plot_losses,
     plot_mask,
+    plot_scores,
 )
 
 
@@ -66,6 +67,35 @@ def test_plot_attention_leaves_masked_cells_empty():
     assert drawn[2, 1] == pytest.approx(0.3) and len(ax.texts) == 6  # numbers in the six visible cells only
     with pytest.raises(ValueError, match="mask has shape"):
         plot_attention(weights, mask=torch.ones(2, 2))
+    plt.close("all")
+
+
+def test_plot_scores_centres_its_colours_on_zero_and_hatches_the_masked_cells():
+    scores = torch.tensor([[1.0, float("-inf")], [-3.0, 2.0]])
+    ax = plot_scores(scores, ["a", "b"])
+    image = ax.images[0]
+    assert image.get_array().mask.tolist() == [[False, True], [False, False]]  # -inf: no colour
+    assert image.get_array()[1, 0] == -3.0 and image.get_clim() == (-3.0, 3.0)  # one scale, symmetric about 0
+    (hatching,) = ax.patches  # behind the image, seen only through the empty (masked) cells
+    assert hatching.get_hatch() == "///" and hatching.get_zorder() < image.get_zorder()
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b"]
+    assert plot_scores([[0.0, 0.0]]).images[0].get_clim() == pytest.approx((-1e-9, 1e-9))  # all zero: still drawn
+    plt.close("all")
+
+
+def test_plot_scores_rejects_what_is_not_a_score_matrix():
+    with pytest.raises(ValueError, match="scores must hold finite numbers, or -inf where masked"):
+        plot_scores(torch.tensor([[0.0, float("nan")]]))
+    with pytest.raises(ValueError, match="scores must hold finite numbers"):
+        plot_scores(torch.tensor([[float("inf")]]))
+    with pytest.raises(ValueError, match="at least one finite"):
+        plot_scores(torch.full((2, 2), float("-inf")))
+    with pytest.raises(ValueError, match="scores must be 2-D"):
+        plot_scores(torch.zeros(2, 2, 2))
+    with pytest.raises(TypeError, match="scores must be a 2-D tensor or array of numbers, got str"):
+        plot_scores("scores")
+    with pytest.raises(ValueError, match="key_tokens has 1 labels for 2"):
+        plot_scores(torch.zeros(2, 2), ["a", "b"], key_tokens=["a"])
     plt.close("all")
 
 
