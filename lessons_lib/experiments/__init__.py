@@ -35,9 +35,11 @@ from lessons_lib.experiments.pre_ln import (
     summarise_variants,
     train_variant,
 )
+from lessons_lib.experiments.trio_budgets import budget_changes, measure_budget, trained_tokens
 
 __all__ = ["NEXT_SENTENCE", "SOURCE", "TASKS", "RunResult", "RunSettings", "TaggedSentence", "TaskData",
            "TaskSettings", "capital_word_task", "feature_probe_accuracy", "fine_tune_run", "first_step_below", "heldout_loss", "make_model", "mean_and_spread",
            "probe_scores", "record_run", "record_runs", "rule_name", "settings_dict", "task_data", "train_run",
            "LN_VARIANTS", "LayerNormSettings", "build_variant", "compare_layer_norms",
+           "budget_changes", "measure_budget", "trained_tokens",
            "summarise_variants", "train_variant"]

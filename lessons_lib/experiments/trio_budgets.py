@@ -18,6 +18,7 @@ from lessons_lib.data.corpus import Corpus
 from lessons_lib.objectives.next_token import make_windows
 from lessons_lib.tasks.comparison import next_word_scores
 from lessons_lib.tasks.understanding import NLU_TASKS, nlu_accuracies, nlu_task
+from lessons_lib.training.bert_pretraining import bert_training_tokens
 from lessons_lib.training.checkpoints import (
     SHIPPED,
     load_pretrained_bert,
@@ -49,8 +50,6 @@ def trained_tokens(metadata: Mapping, directory: str | Path | None = None) -> in
         return int(metadata["steps"]) * int(metadata["batch_size"]) * int(metadata["window"])
     if directory is None:
         raise ValueError("directory: needed to count the tokens of a checkpoint that records none")
-    from lessons_lib.pretrain.compare import bert_training_tokens  # a pre-training command's module
-
     return bert_training_tokens(directory)
 
 

@@ -34,7 +34,11 @@ from lessons_lib.files import write_text_atomic
 from lessons_lib.objectives.masking import IGNORE_INDEX, MaskingRule
 from lessons_lib.pretrain.recipe import SharedOptions
 from lessons_lib.tasks.comparison import CHECKPOINTS, trio_rows, trio_table
-from lessons_lib.training.bert_pretraining import PretrainingStream, encode_documents, make_batch
+from lessons_lib.training.bert_pretraining import (
+    bert_training_tokens,
+    encode_documents,
+    make_batch,
+)
 from lessons_lib.training.checkpoints import load_pretrained_bert
 
 # Each child's options beside the defaults it shares with the shipped GPT (batch 32, seed 0, lr per model).
@@ -93,16 +97,6 @@ def bert_heldout_loss(directory: str | Path, *, documents: int | None = None, se
         total += float(F.cross_entropy(logits, batch["mlm_labels"][selected], reduction="sum"))
         count += int(selected.sum())
     return total / count
-
-
-def bert_training_tokens(directory: str | Path, *, documents: int | None = None) -> int:
-    """The real (non-padding) tokens in every batch a BERT run trained on, counted by replaying its stream."""
-    _, tokenizer, metadata = load_pretrained_bert(directory)
-    corpus = load_corpus()
-    stream = PretrainingStream(corpus.train[:documents] if documents else corpus.train, tokenizer,
-                               batch_size=metadata["batch_size"], max_len=metadata["max_len"], seed=metadata["seed"])
-    return sum(len(example.encoding.input_ids) for step in range(metadata["steps"])
-               for example in stream.step_examples(step))
 
 
 def finish_trio(out: str | Path, reproduce_with: str, *, documents: int | None = None,

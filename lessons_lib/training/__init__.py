@@ -3,6 +3,7 @@
 from lessons_lib.training.bert_pretraining import (
     PairExample,
     PretrainingStream,
+    bert_training_tokens,
     encode_documents,
     evaluate_pretraining,
     make_batch,
@@ -49,7 +50,7 @@ from lessons_lib.training.resumable import (
 )
 
 __all__ = ["SHIPPED_BERT", "SHIPPED_ELMO", "SHIPPED_GPT", "SHIPPED_GPT2", "PairExample", "PretrainingStream", "TrainHistory",
-           "WindowStream", "bilm_loss", "bilm_perplexities", "count_flops", "count_parameters", "direction_losses",
+           "WindowStream", "bert_training_tokens", "bilm_loss", "bilm_perplexities", "count_flops", "count_parameters", "direction_losses",
            "encode_documents", "evaluate", "evaluate_pretraining", "fit_full_batch", "graph_depth", "load_checkpoint",
            "load_pretrained_bert", "load_pretrained_elmo", "load_pretrained_gpt", "load_pretrained_gpt2", "make_batch",
            "masked_accuracy", "pretraining_loss", "pretraining_metrics", "release_memory",

@@ -10,17 +10,20 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
 from lessons_lib.checks import check_int, check_type
+from lessons_lib.data.corpus import load_corpus
 from lessons_lib.data.encoding import PairEncoding, collate_pairs, encode_pair
 from lessons_lib.models.bert import BertForPreTraining
 from lessons_lib.objectives.masking import IGNORE_INDEX, MaskingRule, mask_with_rule
 from lessons_lib.objectives.nsp import IS_NEXT, NOT_NEXT, make_nsp_pairs, make_span_pairs
 from lessons_lib.tokenizers.wordpiece import WordPieceTokenizer
+from lessons_lib.training.checkpoints import load_pretrained_bert
 from lessons_lib.training.loop import evaluate, masked_accuracy
 
 
@@ -183,3 +186,13 @@ def evaluate_pretraining(model: BertForPreTraining, documents: Sequence[list[str
     batches = [make_batch(examples[i : i + batch_size], tokenizer, rule, generator)
                for i in range(0, len(examples), batch_size)]
     return evaluate(model, batches, lambda m, b: pretraining_metrics(m, b, mask_id=tokenizer.mask_id))
+
+
+def bert_training_tokens(directory: str | Path, *, documents: int | None = None) -> int:
+    """The real (non-padding) tokens in every batch a BERT run trained on, counted by replaying its stream."""
+    _, tokenizer, metadata = load_pretrained_bert(directory)
+    corpus = load_corpus()
+    stream = PretrainingStream(corpus.train[:documents] if documents else corpus.train, tokenizer,
+                               batch_size=metadata["batch_size"], max_len=metadata["max_len"], seed=metadata["seed"])
+    return sum(len(example.encoding.input_ids) for step in range(metadata["steps"])
+               for example in stream.step_examples(step))
