@@ -11,7 +11,8 @@ next notebook runs, as when a student closes tabs without shutting kernels down;
 the collection's settings) once its notebook's last cell has run, before the next one starts.
 After each notebook it prints the resident memory of every kernel still alive and of the whole
 group; it exits with 1 if a kernel died or a notebook failed, with 3 if this machine cannot make a
-memory cgroup.
+memory cgroup. Sent SIGTERM (or Ctrl-C), it stops: every kernel it started is shut down, the cgroup
+is removed, and it exits with 143 (130 for Ctrl-C).
 
     python scripts/binder_session.py                   # notebooks 00-03 under 2048 MiB, kept open
     python scripts/binder_session.py --limit-mb 2048 notebooks/*.ipynb
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -35,6 +37,21 @@ NO_CGROUP = 3  # the exit status when this machine cannot make a memory cgroup
 MIB = 2**20
 # What binder/start sets for every kernel, and nothing fetched from a model hub.
 KERNEL_ENV = {"OMP_NUM_THREADS": "2", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+STOPPED = 128 + signal.SIGTERM  # the exit status after SIGTERM, as a shell reports a process it ended
+
+
+class Stopped(BaseException):
+    """SIGTERM arrived: unwind, so that the kernels and the cgroup are cleaned up on the way out."""
+
+
+def _stop(signum, frame):
+    raise Stopped()
+
+
+def _stop_on_sigterm() -> None:
+    # Python's default for SIGTERM ends the process at once, skipping every `finally`: the kernels
+    # would run on in a cgroup nobody removes. Raising instead unwinds through the clean-up code.
+    signal.signal(signal.SIGTERM, _stop)
 
 
 class MemoryGroup:
@@ -189,10 +206,8 @@ def run_session(notebooks: list[Path], group: MemoryGroup | None, timeout_s: int
     Each kernel is left alive, or, with ``close_each``, shut down after its notebook's last cell has
     run and been measured, before the next notebook starts.
     """
-    import nbformat
     import zmq
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, DeadKernelError
     from traitlets.config import Config
 
     os.environ.update(KERNEL_ENV)
@@ -200,12 +215,37 @@ def run_session(notebooks: list[Path], group: MemoryGroup | None, timeout_s: int
     if zmq.has("curve"):  # as JupyterLab with etc/jupyter/jupyter_config.json: encrypted kernel sockets
         config.KernelManager.transport_encryption = "auto"
     clients, steps, failures = [], [], []
+    try:
+        _run_notebooks(notebooks, group, close_each, clients, steps, failures,
+                       lambda notebook, path: NotebookClient(
+                           notebook, kernel_name="python3", timeout=timeout_s, config=config,
+                           resources={"metadata": {"path": str(path.parent)}}))
+    finally:  # also on SIGTERM: no kernel outlives the session
+        for _, client in clients:
+            try:
+                client._cleanup_kernel()
+            except Exception:  # a dead kernel's manager may not shut down cleanly; it is gone anyway
+                pass
+    # Kept kernels must all be alive at the end; closed ones must have been alive until they were closed.
+    last = [step["kernels"] for step in steps] if close_each else [steps[-1]["kernels"]] if steps else []
+    dead = [name for kernels in last for name, memory in kernels.items() if memory is None]
+    failures += [f"the kernel of {name} is no longer alive" for name in dead
+                 if not any(f.startswith(f"{name}:") for f in failures)]
+    return {"steps": steps, "failures": failures}
+
+
+def _run_notebooks(notebooks, group, close_each, clients, steps, failures, new_client) -> None:
+    """run_session's loop: each notebook run, measured and (with ``close_each``) closed; every
+    client is in ``clients`` from before its kernel starts until it is closed."""
+    import nbformat
+    from nbclient.exceptions import CellExecutionError, DeadKernelError
+
     for path in notebooks:
         if close_each and group is not None:
             group.reset_peak()  # where it can, the group's peak below is this notebook's alone
         notebook = nbformat.read(path, as_version=4)
-        client = NotebookClient(notebook, kernel_name="python3", timeout=timeout_s, config=config,
-                                resources={"metadata": {"path": str(path.parent)}})
+        client = new_client(notebook, path)
+        clients.append((path.name, client))
         start = time.monotonic()
         error = None
         try:
@@ -216,7 +256,6 @@ def run_session(notebooks: list[Path], group: MemoryGroup | None, timeout_s: int
             error = f"a cell failed: {str(failed).strip().splitlines()[-1]}"
         except Exception as other:  # a timeout, a kernel that never started: reported, not raised
             error = f"{type(other).__name__}: {other}"
-        clients.append((path.name, client))
         kernels = {}
         for name, other in clients:
             pid = _kernel_pid(other)
@@ -238,17 +277,6 @@ def run_session(notebooks: list[Path], group: MemoryGroup | None, timeout_s: int
         print(_step_line(step), file=sys.stderr, flush=True)
         if error:
             failures.append(f"{path.name}: {error}")
-    # Kept kernels must all be alive at the end; closed ones must have been alive until they were closed.
-    last = [step["kernels"] for step in steps] if close_each else [steps[-1]["kernels"]] if steps else []
-    dead = [name for kernels in last for name, memory in kernels.items() if memory is None]
-    failures += [f"the kernel of {name} is no longer alive" for name in dead
-                 if not any(f.startswith(f"{name}:") for f in failures)]
-    for _, client in clients:
-        try:
-            client._cleanup_kernel()
-        except Exception:  # a dead kernel's manager may not shut down cleanly; it is gone anyway
-            pass
-    return {"steps": steps, "failures": failures}
 
 
 def _step_line(step: dict) -> str:
@@ -332,6 +360,17 @@ def table(result: dict, limit_mb: int | None) -> str:
     return "\n".join(lines)
 
 
+def _stop_child(child: subprocess.Popen, timeout_s: float = 60) -> None:
+    """Ask the session to stop (it shuts its kernels down), and kill it if it has not within the time."""
+    if child.poll() is None:
+        child.send_signal(signal.SIGTERM)
+    try:
+        child.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.communicate()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("notebooks", nargs="*", type=Path,
@@ -351,9 +390,13 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         parser.error(f"no such notebook: {', '.join(missing)}")
 
+    _stop_on_sigterm()
     if args.inside:  # the child: run the session inside the group, hand the result back as JSON
         version = 1 if (args.inside / "memory.limit_in_bytes").exists() else 2
-        result = run_session(notebooks, MemoryGroup(args.inside, version), args.timeout, args.close_each)
+        try:
+            result = run_session(notebooks, MemoryGroup(args.inside, version), args.timeout, args.close_each)
+        except (Stopped, KeyboardInterrupt):  # its kernels are shut down by now
+            return STOPPED
         print(json.dumps(result))
         return 0
 
@@ -369,13 +412,19 @@ def main(argv: list[str] | None = None) -> int:
         kept = "each kernel shut down before the next" if args.close_each else "kernels kept alive"
         print(f"binder_session: {len(notebooks)} notebooks, {kept}, cap {args.limit_mb} MiB "
               f"(cgroup v{group.version}: {group.path})", file=sys.stderr, flush=True)
-        done = subprocess.run(command, stdout=subprocess.PIPE, text=True, preexec_fn=group.add_self)
+        child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, preexec_fn=group.add_self)
+        try:
+            stdout, _ = child.communicate()
+        except (Stopped, KeyboardInterrupt) as stop:
+            _stop_child(child)
+            print("binder_session: stopped; every kernel shut down, the cgroup removed", file=sys.stderr)
+            return STOPPED if isinstance(stop, Stopped) else 128 + signal.SIGINT
         oom_kills = group.oom_kills()
     finally:
-        group.remove()
-    lines = done.stdout.strip().splitlines()
-    if done.returncode or not lines:
-        print(f"binder_session: the session itself ended with status {done.returncode} "
+        group.remove()  # kills whatever is left in it: a kernel that would not shut down
+    lines = stdout.strip().splitlines()
+    if child.returncode or not lines:
+        print(f"binder_session: the session itself ended with status {child.returncode} "
               f"({oom_kills} processes killed for memory)", file=sys.stderr)
         return 1
     result = json.loads(lines[-1])

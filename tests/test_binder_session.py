@@ -2,11 +2,14 @@
 memory cap, as a student's Binder session; a kernel killed for memory is caught and reported."""
 
 import json
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
+import psutil
 import pytest
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "binder_session.py"
@@ -68,6 +71,38 @@ def test_closing_each_kernel_before_the_next_fits_what_kept_kernels_do_not(tmp_p
     assert big_kernel["rss_mb"] > 300 and result["steps"][1]["group"]["peak_mb"] > 300
     assert result["steps"][2]["group_after_close"]["now_mb"] < 200
     assert "| c_big.ipynb |" in done.stdout and "Each kernel shut down before the next notebook" in done.stdout
+
+
+def test_sigterm_stops_the_session_and_cleans_up_its_kernels_and_cgroup(tmp_path):
+    # A notebook that would run for ten minutes; SIGTERM once its kernel is busy with it.
+    waiting = _notebook(tmp_path / "a_waits.ipynb", "import time\ntime.sleep(600)")
+    session = subprocess.Popen([sys.executable, str(SCRIPT), "--limit-mb", "600", str(waiting)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = session.stderr.readline()  # "... (cgroup vN: PATH)", or why no cgroup can be made
+        if "cgroup v" not in first:
+            session.wait(timeout=60)
+            assert session.returncode == 3, first  # NO_CGROUP
+            pytest.skip(f"no memory cgroup can be made here: {first.strip()}")
+        group = Path(first.rsplit(": ", 1)[1].rstrip(")\n"))
+        deadline, kernels = time.monotonic() + 120, []
+        while time.monotonic() < deadline and not kernels:  # the runner, then its kernel, join the group
+            pids = [int(p) for p in (group / "cgroup.procs").read_text().split()]
+            kernels = [p for p in pids if "ipykernel" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")]
+            time.sleep(0.5)
+        assert kernels, "no kernel started within 2 minutes"
+        time.sleep(2)  # the kernel is now in the long cell
+        session.send_signal(signal.SIGTERM)
+        # Within the time, and with nothing left holding its output open (a kernel left running would).
+        _, err = session.communicate(timeout=90)
+    finally:
+        if session.poll() is None:
+            session.kill()
+    assert session.returncode == 128 + signal.SIGTERM, err
+    assert "stopped; every kernel shut down, the cgroup removed" in err
+    assert not group.exists()
+    assert not any(psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+                   for pid in kernels)
 
 
 def test_bad_arguments_are_refused():

@@ -36,7 +36,13 @@ from lessons_lib.training.loop import (
     train_loop,
     warmup_linear_schedule,
 )
-from lessons_lib.training.memory import count_parameters, release_memory, resident_memory_mb
+from lessons_lib.training.memory import (
+    count_parameters,
+    mkl_buffers_mb,
+    release_memory,
+    release_notebook_memory,
+    resident_memory_mb,
+)
 from lessons_lib.training.resumable import (
     RunFolder,
     check_run_folder,
@@ -53,7 +59,8 @@ __all__ = ["SHIPPED_BERT", "SHIPPED_ELMO", "SHIPPED_GPT", "SHIPPED_GPT2", "PairE
            "WindowStream", "bert_training_tokens", "bilm_loss", "bilm_perplexities", "count_flops", "count_parameters", "direction_losses",
            "encode_documents", "evaluate", "evaluate_pretraining", "fit_full_batch", "graph_depth", "load_checkpoint",
            "load_pretrained_bert", "load_pretrained_elmo", "load_pretrained_gpt", "load_pretrained_gpt2", "make_batch",
-           "masked_accuracy", "pretraining_loss", "pretraining_metrics", "release_memory",
+           "masked_accuracy", "mkl_buffers_mb", "pretraining_loss", "pretraining_metrics", "release_memory",
+           "release_notebook_memory",
            "resident_memory_mb", "run_folder", "save_checkpoint", "save_snapshot", "seed_everything",
            "sha256", "train_loop", "train_resumable", "vocabulary_entries",
            "warmup_linear_schedule", "RunFolder", "check_run_folder", "discard_unstarted_run",
