@@ -63,3 +63,32 @@ def test_a_bert_without_a_recorded_count_is_counted_by_replaying_its_batches():
     assert "trained_tokens" not in metadata  # else this test tests nothing
     with pytest.raises(ValueError, match="directory"):
         trained_tokens(metadata)
+
+
+STORED = ROOT / "notebooks" / "results" / "trio_budgets.json"
+
+
+def test_the_stored_budgets_hold_every_model_three_seeds_and_4_6_times_the_tokens():
+    stored = json.loads(STORED.read_text())
+    assert stored["command"].startswith("python scripts/trio_budgets.py") and stored["seeds"] == [0, 1, 2]
+    matched, larger = stored["budgets"]["matched"], stored["budgets"]["larger"]
+    for name in ("ELMo", "GPT", "BERT"):
+        assert larger[name]["trained_tokens"] / matched[name]["trained_tokens"] == pytest.approx(4.6, abs=0.01)
+        for budget in (matched, larger):
+            assert all(len(runs) == 3 for runs in budget[name]["understanding"].values())
+    changes = budget_changes(stored["budgets"])
+    assert all(changes[name] == pytest.approx(stored["changes"][name]) for name in stored["changes"])
+
+
+@pytest.mark.slow
+def test_the_stored_budgets_reproduce(tmp_path):
+    """Trains the larger ELMo and GPT (about 2.7 hours on 2 cores, side by side), then measures both budgets."""
+    out = tmp_path / "budgets.json"
+    subprocess.run([sys.executable, "scripts/trio_budgets.py", "--train", "--out", str(out)], cwd=ROOT, check=True)
+    stored, fresh = (json.loads(p.read_text())["budgets"] for p in (STORED, out))
+    for budget in stored:
+        for name, row in stored[budget].items():
+            # Bit-identical on one machine; another CPU may flip a few test examples.
+            assert fresh[budget][name]["next_word"]["perplexity"] == pytest.approx(row["next_word"]["perplexity"], rel=0.05)
+            for task, runs in row["understanding"].items():
+                assert sum(fresh[budget][name]["understanding"][task]) / 3 == pytest.approx(sum(runs) / 3, abs=0.03)
