@@ -204,6 +204,11 @@ def guide_with_facts(guide: str, facts: dict[str, str]) -> str:
     return _FACTS.sub(lambda m: m.group(1) + facts[m.group(2)] + m.group(4), guide)
 
 
+# The Chinese edition (notebooks/zh) and the page that offers both editions stay out: the student
+# edition is the English one.
+CHINESE_EDITION = ("zh", "index.md")
+
+
 def build(notebook_dir: Path, out: Path) -> list[dict]:
     """Write the student edition of ``notebook_dir`` to ``out`` (replaced); return its exercises."""
     if out.exists() and any(out.iterdir()):  # only an earlier edition is replaced, never another folder
@@ -213,6 +218,8 @@ def build(notebook_dir: Path, out: Path) -> list[dict]:
     out.mkdir(parents=True, exist_ok=True)
     manifest = []
     for path in sorted(notebook_dir.iterdir()):
+        if path.name in CHINESE_EDITION:
+            continue
         if path.suffix == ".ipynb":
             notebook = nbformat.read(path, as_version=4)
             nbformat.write(student_notebook(notebook, path.name), out / path.name)

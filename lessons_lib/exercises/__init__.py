@@ -6,5 +6,6 @@ The machinery is in ``core``; each notebook group's checkers are in their own mo
 
 from lessons_lib.exercises import bert, comparison, elmo, gpt, pretraining  # noqa: F401  (registers the checkers)
 from lessons_lib.exercises.core import check, code_exercise, exercise, exercise_kind, solution
+from lessons_lib.exercises.language import current_language, use_language
 
-__all__ = ["check", "code_exercise", "exercise", "exercise_kind", "solution"]
+__all__ = ["check", "code_exercise", "current_language", "exercise", "exercise_kind", "solution", "use_language"]

@@ -19,6 +19,9 @@ from typing import Any
 
 import torch
 
+from lessons_lib.exercises.language import hint as _hint
+from lessons_lib.exercises.language import message
+
 _CHECKERS: dict[str, tuple[str, Callable[..., Any]]] = {}
 _CODE_INPUTS: dict[str, Callable[[], list[tuple]]] = {}  # code exercise -> the inputs its checker runs
 _MODULES: dict[str, str] = {}  # exercise -> the module that registered it (one per notebook group)
@@ -77,16 +80,16 @@ def _difference(got: Any, expected: Any) -> str:
     """Where ``got`` first differs from ``expected``: a length, or an element and its neighbours."""
     got, expected = _plain(got), _plain(expected)
     if not isinstance(got, list | tuple) or not isinstance(expected, list | tuple):
-        return f"it returned {_short(got)}, expected {_short(expected)}"
+        return message("returned", got=_short(got), expected=_short(expected))
     if len(got) != len(expected):
-        return f"it returned {len(got)} elements, expected {len(expected)}"
+        return message("length", got=len(got), expected=len(expected))
     k = next(i for i, (a, e) in enumerate(zip(got, expected, strict=True)) if not _same(a, e))
-    where = f"[{k}]" if k < 3 else f"[{k}] (elements {max(0, k - 2)}..{k} are {_short(got[max(0, k - 2):k + 1])})"
-    return f"element {where} is {_short(got[k])}, expected {_short(expected[k])}"
+    where = f"[{k}]" if k < 3 else message("element_near", k=k, start=max(0, k - 2), around=_short(got[max(0, k - 2):k + 1]))
+    return message("element", where=where, got=_short(got[k]), expected=_short(expected[k]))
 
 
 def _kind(tensor: torch.Tensor) -> str:
-    return "boolean" if tensor.dtype == torch.bool else "floating-point" if tensor.is_floating_point() else "integer"
+    return message("boolean" if tensor.dtype == torch.bool else "floating-point" if tensor.is_floating_point() else "integer")
 
 
 _UNWRITTEN = "unwritten"  # what _run_code says of a function that still returns None (the notebook's stub)
@@ -95,33 +98,35 @@ _UNWRITTEN = "unwritten"  # what _run_code says of a function that still returns
 def _run_code(name: str, answer: Any) -> str | None:
     """None if ``answer`` returns what the reference returns on every test input; else what went wrong."""
     if not callable(answer):
-        return "the answer must be a function"
+        return message("not_a_function")
     reference = _CHECKERS[name][1]()
     for i, args in enumerate(_CODE_INPUTS[name]()):
         expected = reference(*args)
         try:
             got = answer(*args)
         except Exception as err:  # the student's code: any error is a wrong answer, not a crash
-            return f"your function raised {type(err).__name__}: {err}"
+            return message("raised", error=f"{type(err).__name__}: {err}")
         if got is None and i == 0:
             return _UNWRITTEN
         if not isinstance(expected, torch.Tensor):  # a list or a number: compared by value
             if not _same(got, expected):
-                return f"on input {_short(args)} {_difference(got, expected)}"
+                return message("on_input", args=_short(args), difference=_difference(got, expected))
             continue
-        wanted = f"a {_kind(expected)} tensor of shape {tuple(expected.shape)}"
+        wanted = message("tensor", kind=_kind(expected), shape=tuple(expected.shape))
         if not isinstance(got, torch.Tensor):
-            return f"expected {wanted}, got {type(got).__name__}"
+            return message("got_type", wanted=wanted, got=type(got).__name__)
         if got.shape != expected.shape or _kind(got) != _kind(expected):
-            return f"expected {wanted}, got a {_kind(got)} tensor of shape {tuple(got.shape)}"
+            return message("got_tensor", wanted=wanted, kind=_kind(got), shape=tuple(got.shape))
         if expected.dtype == torch.bool or not expected.is_floating_point():
             if not torch.equal(got, expected):
                 wrong = (got != expected).nonzero()[0].tolist()
-                return (f"the values differ at {tuple(wrong)}: {got[tuple(wrong)].item()}, expected "
-                        f"{expected[tuple(wrong)].item()} ({int((got != expected).sum())} of {got.numel()} differ)")
+                return message("differ_at", where=tuple(wrong), got=got[tuple(wrong)].item(),
+                               expected=expected[tuple(wrong)].item(), count=int((got != expected).sum()),
+                               total=got.numel())
             continue
         if not torch.allclose(got.double(), expected.double(), rtol=1e-4, atol=1e-5, equal_nan=True):
-            return f"the values differ (largest difference {float((got.double() - expected.double()).abs().nan_to_num(float('inf')).max()):.3g})"
+            largest = float((got.double() - expected.double()).abs().nan_to_num(float('inf')).max())
+            return message("differ_by", largest=f"{largest:.3g}")
     return None
 
 
@@ -136,24 +141,25 @@ def check(name: str, answer: Any, **context: Any) -> bool:
     if name not in _CHECKERS:
         raise ValueError(f"name must be one of {sorted(_CHECKERS)}, got {name!r}")
     hint, solve = _CHECKERS[name]
+    hint = _hint(name, hint)
     if answer is None:
-        print(f"[{name}] not answered yet: set the answer and run the cell again.")
+        print(message("unanswered", name=name))
         return False
     if name in _CODE_INPUTS:
         problem = _run_code(name, answer)
         if problem == _UNWRITTEN:
-            print(f"[{name}] not answered yet: your function returns None; write its body and run the cell again.")
+            print(message("unwritten", name=name))
             return False
         if problem is None:
-            print(f"[{name}] correct: your function matches the library's on every test input")
+            print(message("code_correct", name=name))
             return True
-        print(f"[{name}] not quite: you said {answer!r}: {problem}. Hint: {hint}")
+        print(message("code_wrong", name=name, answer=repr(answer), problem=problem, hint=hint))
         return False
     expected = solve(**context)
     if _same(answer, expected, _DECIMALS.get(name)):
-        print(f"[{name}] correct: {answer!r}")
+        print(message("correct", name=name, answer=repr(answer)))
         return True
-    print(f"[{name}] not quite: you said {answer!r}. Hint: {hint}")
+    print(message("wrong", name=name, answer=repr(answer), hint=hint))
     return False
 
 

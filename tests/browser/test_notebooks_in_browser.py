@@ -7,10 +7,12 @@ catches a failing cell, a widget whose output is not wired, and a widget that ca
 from __future__ import annotations
 
 import json
+import urllib.parse
 from pathlib import Path
 
 import pytest
 
+from .budgets import time_scale
 from .conftest import NOTEBOOK_DIR, REPO
 from .notebook_check import Report, check_notebook
 
@@ -30,6 +32,26 @@ INTERACTIVE_WIDGETS = {
     "06_gpt2.ipynb": 1,  # the sampling widget: prompt, strategy, temperature, k, p, seed
     "07_comparison.ipynb": 1,  # notebook 05's attention-mask widget, on the matched trio's GPT
 }
+
+
+# The Chinese edition's first notebook: its code is the English one's, its text Chinese.
+CHINESE_NOTEBOOK = "zh/00_start_here.ipynb"
+# Draws characters on a canvas with the page's sans-serif font: with no font that has Chinese glyphs,
+# every character becomes the same empty box, the same as an unassigned code point's.
+DRAWN_AS_GLYPHS = """() => {
+  const canvas = document.createElement("canvas");
+  canvas.width = 48; canvas.height = 48;
+  const context = canvas.getContext("2d");
+  const draw = (text) => {
+    context.clearRect(0, 0, 48, 48);
+    context.font = "36px sans-serif";
+    context.fillText(text, 4, 40);
+    return Array.from(context.getImageData(0, 0, 48, 48).data).join(",");
+  };
+  const missing = draw("\\u{10FFFD}");
+  const shapes = ["语", "模", "型"].map(draw);
+  return {distinct: new Set(shapes).size === shapes.length, noneMissing: shapes.every((s) => s !== missing)};
+}"""
 
 
 def _check(page, lab_server, path: str, artifacts: Path, **options) -> Report:
@@ -106,3 +128,30 @@ def test_check_says_how_far_a_notebook_got_when_run_all_runs_out_of_time(lab_ser
     assert report.problems[0].startswith("Run All did not finish within 20 s"), report.problems
     assert "1 of 3 code cells had run, cell #2 still running, kernel busy" in report.problems[0]
     assert (report.cells_run, report.code_cells) == (1, 3)
+
+
+def test_a_chinese_notebook_runs_its_checker_speaks_chinese_and_its_text_is_drawn(lab_server, page):
+    report = _check(page, lab_server, CHINESE_NOTEBOOK, ARTIFACTS / "zh")
+    assert not report.problems, f"{CHINESE_NOTEBOOK} in the browser:\n  " + "\n  ".join(report.problems)
+    assert report.interactive_widgets == INTERACTIVE_WIDGETS["00_start_here.ipynb"]
+    # The first cell after Run All chose Chinese: an unanswered exercise says so in Chinese.
+    assert page.get_by_text("还没有作答").count() > 0, "no exercise verdict in Chinese on the page"
+    drawn = page.evaluate(DRAWN_AS_GLYPHS)
+    assert drawn == {"distinct": True, "noneMissing": True}, (
+        f"Chinese characters are not drawn as glyphs ({drawn}): install a CJK font (bash scripts/ensure_cjk_font.sh)")
+
+
+def test_the_start_page_opens_rendered_and_offers_both_editions(lab_server, page):
+    # `make lab` opens here (--ServerApp.default_url); the shipped settings open Markdown as a preview.
+    page.goto(f"{lab_server.url}/lab/tree/index.md?reset", wait_until="domcontentloaded")
+    rendered = page.locator(".jp-RenderedMarkdown")
+    rendered.get_by_role("link", name="下一句预测").wait_for(timeout=60_000 * time_scale())
+    links = rendered.get_by_role("link").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    # JupyterLab writes each relative link out as the file's URL (and opens it in a tab when clicked).
+    paths = [urllib.parse.unquote(urllib.parse.urlsplit(href or "").path) for href in links]
+    assert len(paths) == 2 * len(NOTEBOOKS), paths
+    for name in NOTEBOOKS:
+        assert sum(p.endswith(f"/{name}") and "/zh/" not in p for p in paths) == 1, (name, paths)
+        assert sum(p.endswith(f"/zh/{name}") for p in paths) == 1, (name, paths)
+    rendered.get_by_role("link", name="下一句预测").click()
+    page.locator(".lm-TabBar-tabLabel", has_text="03_nsp.ipynb").first.wait_for(timeout=60_000 * time_scale())
