@@ -22,7 +22,8 @@ def _install(prefix: Path) -> None:
 def test_closing_a_notebook_shuts_its_kernel_down(tmp_path):
     _install(tmp_path)
     overrides, error = _get_overrides(str(tmp_path / "share" / "jupyter" / "lab" / "settings"))
-    assert error == "" and overrides == {"@jupyterlab/notebook-extension:tracker": {"kernelShutdown": True}}
+    assert error == "" and overrides == {"@jupyterlab/notebook-extension:tracker": {"kernelShutdown": True},
+                                     "@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"markdown": "Markdown Preview"}}}
     # The installed JupyterLab knows the setting, as a boolean that is off unless we turn it on.
     schema = json.loads((SCHEMAS / "@jupyterlab" / "notebook-extension" / "tracker.json").read_text())
     assert schema["properties"]["kernelShutdown"]["type"] == "boolean"

@@ -19,8 +19,8 @@ from typing import Any
 
 import torch
 
-from lessons_lib.exercises.language import hint as _hint
-from lessons_lib.exercises.language import message
+from lessons_lib.exercises.language import checker_message as message
+from lessons_lib.exercises.language import hint_in_language as _hint
 
 _CHECKERS: dict[str, tuple[str, Callable[..., Any]]] = {}
 _CODE_INPUTS: dict[str, Callable[[], list[tuple]]] = {}  # code exercise -> the inputs its checker runs

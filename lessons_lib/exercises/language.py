@@ -82,7 +82,7 @@ def current_language() -> str:
     return _current[0]
 
 
-def message(key: str, **fields) -> str:
+def checker_message(key: str, **fields) -> str:
     """The message ``key`` in the current language, with ``fields`` filled in."""
     return MESSAGES[_current[0]][key].format(**fields)
 
@@ -104,7 +104,7 @@ def chinese_hints() -> dict[str, tuple[str, str]]:
     return hints
 
 
-def hint(name: str, english: str) -> str:
+def hint_in_language(name: str, english: str) -> str:
     """Exercise ``name``'s hint in the current language (the English one where no current translation exists)."""
     if _current[0] == "zh":
         translated = chinese_hints().get(name)
