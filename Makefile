@@ -16,7 +16,7 @@ export PYTHONHASHSEED := 0
 # commands started from make inherit it; libgomp reads it only when torch loads.
 export OMP_WAIT_POLICY := PASSIVE
 
-.PHONY: lab test test-unit test-notebooks test-browser test-pythons test-slow test-student student ensure-browser notebooks bench lint lock clean FORCE
+.PHONY: lab test test-unit test-notebooks test-unit-notebooks test-browser test-pythons test-slow test-student test-unit-student-checked student ensure-browser notebooks bench lint lock clean FORCE
 
 # The interpreter .venv was made from (venv writes it to pyvenv.cfg) and its version; empty if none.
 VENV_EXECUTABLE := $(shell sed -n 's/^executable *= *//p' $(VENV)/pyvenv.cfg 2>/dev/null)
@@ -76,6 +76,10 @@ $(STAMP): pyproject.toml constraints.txt etc/jupyter/jupyter_config.json \
 	rm -f $(STAMP)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip==26.3"
+	@# An environment installed again (pyproject.toml or constraints.txt changed) keeps the torch it has
+	@# when that is the pinned release: no second look for the CPU build, which costs 8 s where its index
+	@# cannot be reached. `make clean` first for a fresh choice.
+	$(BIN)/python -c "import importlib.metadata as m, sys; sys.exit(m.version('torch').split('+')[0] != '$(TORCH_VERSION)')" 2>/dev/null || \
 	$(BIN)/python -m pip install --quiet --no-deps -c constraints.txt $(TORCH) $(if $(TORCH_ELSE),|| { \
 	  echo "PyTorch's CPU-only build for Python $(word 2,$(PYTHON_ID)) cannot be had here; installing PyPI's build of it (with CUDA libraries: 3 GB more)."; \
 	  $(BIN)/python -m pip install --quiet -c constraints.txt $(TORCH_ELSE); })
@@ -123,6 +127,14 @@ student: $(STAMP)
 test-student: student
 	OMP_NUM_THREADS=1 MPLBACKEND=Agg $(BIN)/python -m pytest -p no:cacheprovider -o addopts="" -n 2 --dist loadfile -q --nbval-lax build/student
 
+# The unit tests and the student edition with its stored outputs kept (scripts/student_edition.py
+# --with-outputs) in one session, as test-pythons runs them on every other Python: nbval checks both
+# that the notebooks run without their written-out answers and that their stored outputs come out again.
+test-unit-student-checked: $(STAMP)
+	$(BIN)/python scripts/student_edition.py --with-outputs --out build/student-checked
+	OMP_NUM_THREADS=1 MPLBACKEND=Agg $(BIN)/python -m pytest -p no:cacheprovider -p tests.nbval_groups -n 2 -q \
+	  tests --nbval-lax build/student-checked
+
 # Finds (or fetches) a Chromium for the browser test, and a font that draws Chinese in it; run first by `make test`, so a missing
 # browser stops the run within seconds of the installation, not after the other tests.
 ensure-browser: $(STAMP)
@@ -134,29 +146,30 @@ ensure-browser: $(STAMP)
 test-browser: ensure-browser
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -o addopts="" -m browser -q -n 2 --dist load tests/browser
 
-test: ensure-browser lint test-unit test-notebooks test-browser
+# The unit tests and nbval over the notebooks in one session, as `make test` runs them: each notebook's
+# cells stay together, in order, on one worker (tests/nbval_groups.py), and the unit tests fill in
+# around them, so neither worker waits for the other at the end of either part.
+test-unit-notebooks: $(STAMP)
+	OMP_NUM_THREADS=1 MPLBACKEND=Agg $(BIN)/python -m pytest -p no:cacheprovider -p tests.nbval_groups -n 2 -q \
+	  tests --nbval-lax notebooks --ignore=notebooks/zh
 
-# The unit tests and the student edition top to bottom (nbval, as test-student) on every other
-# supported Python found here (on the PATH, or installed by pyenv), one per version, each in its own
-# environment under $(PYTHONS_VENVS)/X.Y, installed as .venv is. The stored outputs are compared
-# once, on .venv's Python, by test-notebooks. Every version is tried; a failure fails the target. TEST_PYTHONS_PICK=N tests only one
-# of them, the N-th counted round, newest first (`.ci/run` passes the commit count, so that
-# successive commits take turns and the run stays within its time budget).
+test: ensure-browser lint test-unit-notebooks test-browser
+
+# On every other supported Python found here (on the PATH, or installed by pyenv), newest first: its
+# own environment under $(PYTHONS_VENVS)/X.Y, installed as .venv is, then test-unit-student-checked
+# (the unit tests, and nbval over the notebooks without their answers, comparing the stored outputs).
+# Every version is tried; a failure fails the target, naming the versions that failed.
 PYTHONS_VENVS ?= .venvs
-TEST_PYTHONS_PICK ?=
 test-pythons:
 	@default=$(word 2,$(PYTHON_ID)); others=(); while read -r python version; do \
 	  [ "$${version%.*}" = "$${default%.*}" ] || others+=("$$python $$version"); \
 	  done < <(sh scripts/find_pythons.sh --all); \
-	  [ -z "$(TEST_PYTHONS_PICK)" ] || [ $${#others[@]} -eq 0 ] || others=("$${others[$(TEST_PYTHONS_PICK) % $${#others[@]}]}"); \
 	  failed=; for entry in "$${others[@]}"; do python=$${entry% *}; version=$${entry##* }; minor=$${version%.*}; \
-	  echo "== Python $$version ($$python): install, unit tests, student edition"; SECONDS=0; \
+	  echo "== Python $$version ($$python): install, then the unit tests and the student edition with its stored outputs"; SECONDS=0; \
 	  $(MAKE) --no-print-directory VENV=$(PYTHONS_VENVS)/$$minor PYTHON=$$python $(PYTHONS_VENVS)/$$minor/.installed && \
 	  echo "== Python $$version: installed in $$SECONDS s" && SECONDS=0 && \
-	  $(MAKE) --no-print-directory VENV=$(PYTHONS_VENVS)/$$minor PYTHON=$$python test-unit && \
-	  echo "== Python $$version: unit tests passed in $$SECONDS s" && SECONDS=0 && \
-	  $(MAKE) --no-print-directory VENV=$(PYTHONS_VENVS)/$$minor PYTHON=$$python test-student && \
-	  echo "== Python $$version: student edition passed in $$SECONDS s" || failed="$$failed $$version"; done; \
+	  $(MAKE) --no-print-directory VENV=$(PYTHONS_VENVS)/$$minor PYTHON=$$python test-unit-student-checked && \
+	  echo "== Python $$version: passed in $$SECONDS s" || failed="$$failed $$version"; done; \
 	  [ -z "$$failed" ] || { echo "== failed on Python$$failed" >&2; exit 1; }
 
 test-slow: $(STAMP)

@@ -9,6 +9,10 @@ live in lessons_lib, so `check(...)` still says "correct" or gives a hint.
 A cell that looks like a written-out answer (it starts with "Answer", or calls `solution(`) but is
 not tagged stops the build: tag it, or it would reach the students.
 
+`--with-outputs` keeps the instructor's stored outputs and nbval's markers (build/student-checked, as
+`make test-pythons` runs it): the same notebooks without their answers, whose stored outputs nbval
+can still compare, so that one run checks both on each Python.
+
 `--guide` rewrites the generated lines of INSTRUCTORS.md (each notebook's claims, run time and
 memory from the README's `make bench` table, and its exercises) from the notebooks themselves;
 tests/test_student_edition.py fails when they disagree.
@@ -53,14 +57,18 @@ def looks_like_answer(cell: dict) -> bool:
     return cell["cell_type"] == "code" and "solution(" in cell["source"]
 
 
-def student_notebook(notebook: nbformat.NotebookNode, name: str = "notebook") -> nbformat.NotebookNode:
-    """A copy of ``notebook`` without outputs, execution counts, stored widget state and answers."""
+def student_notebook(notebook: nbformat.NotebookNode, name: str = "notebook", *,
+                     with_outputs: bool = False) -> nbformat.NotebookNode:
+    """A copy of ``notebook`` without outputs, execution counts, stored widget state and answers
+    (``with_outputs``: without its answers only, stored outputs and nbval's markers kept)."""
     untagged = [cell.get("id") for cell in notebook.cells if looks_like_answer(cell) and not is_answer(cell)]
     if untagged:
         raise ValueError(f"{name}: cells {untagged} look like written-out answers; tag them {ANSWER_TAG!r} "
                          "in their metadata (or reword them) so that the student edition leaves them out")
     student = copy.deepcopy(notebook)
     student.cells = [cell for cell in student.cells if not is_answer(cell)]
+    if with_outputs:
+        return student
     student.metadata.pop("widgets", None)
     for cell in student.cells:
         cell.metadata.pop("execution", None)  # run timestamps
@@ -209,7 +217,7 @@ def guide_with_facts(guide: str, facts: dict[str, str]) -> str:
 CHINESE_EDITION = ("zh", "index.md")
 
 
-def build(notebook_dir: Path, out: Path) -> list[dict]:
+def build(notebook_dir: Path, out: Path, *, with_outputs: bool = False) -> list[dict]:
     """Write the student edition of ``notebook_dir`` to ``out`` (replaced); return its exercises."""
     if out.exists() and any(out.iterdir()):  # only an earlier edition is replaced, never another folder
         if not (out / "exercises.json").is_file() or out.resolve() in (notebook_dir.resolve(), ROOT):
@@ -222,7 +230,7 @@ def build(notebook_dir: Path, out: Path) -> list[dict]:
             continue
         if path.suffix == ".ipynb":
             notebook = nbformat.read(path, as_version=4)
-            nbformat.write(student_notebook(notebook, path.name), out / path.name)
+            nbformat.write(student_notebook(notebook, path.name, with_outputs=with_outputs), out / path.name)
             manifest += exercises(notebook, path.name)
         elif path.is_dir() and path.name not in (".ipynb_checkpoints", "__pycache__"):
             shutil.copytree(path, out / path.name)  # stored results the notebooks read
@@ -239,6 +247,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--notebooks", type=Path, default=ROOT / "notebooks", help="the instructor's edition")
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "student", help="where to write the student edition")
+    parser.add_argument("--with-outputs", action="store_true",
+                        help="keep the stored outputs and nbval's markers (answers still left out), for nbval to compare")
     parser.add_argument("--guide", action="store_true", help="rewrite INSTRUCTORS.md's generated lines instead")
     args = parser.parse_args()
     if args.guide:
@@ -247,7 +257,7 @@ def main() -> int:
         guide.write_text(guide_with_facts(guide.read_text(encoding="utf-8"), facts), encoding="utf-8")
         print(f"rewrote the facts of {len(facts)} notebooks in {guide.relative_to(ROOT)}")
         return 0
-    manifest = build(args.notebooks, args.out)
+    manifest = build(args.notebooks, args.out, with_outputs=args.with_outputs)
     notebooks = len({e["notebook"] for e in manifest})
     print(f"student edition: {args.out} ({len(list(args.out.glob('*.ipynb')))} notebooks, {len(manifest)} "
           f"exercises in {notebooks} of them, {sum(e['points'] for e in manifest)} points)")

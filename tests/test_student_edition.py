@@ -109,6 +109,19 @@ def test_an_untagged_answer_stops_the_build_and_a_tagged_one_is_left_out():
     assert not edition.looks_like_answer(nbformat.v4.new_markdown_cell("1. How many?\n   Answer `(a, b)`."))
 
 
+def test_the_checked_edition_keeps_stored_outputs_and_markers_and_still_leaves_the_answers_out(tmp_path):
+    out = tmp_path / "student-checked"
+    manifest = edition.build(NOTEBOOKS, out, with_outputs=True)
+    assert manifest == edition.build(NOTEBOOKS, tmp_path / "student")  # the same exercises
+    checked = 0
+    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+        teacher = nbformat.read(path, as_version=4)
+        kept = nbformat.read(out / path.name, as_version=4)
+        assert [c for c in teacher.cells if not edition.is_answer(c)] == kept.cells, path.name
+        checked += sum("NBVAL_CHECK_OUTPUT" in c.source and bool(c.outputs) for c in kept.cells)
+    assert checked >= 40  # nbval has stored outputs to compare in every notebook
+
+
 def test_the_build_replaces_only_an_earlier_edition(tmp_path):
     (tmp_path / "notes.txt").write_text("mine")
     with pytest.raises(ValueError, match="earlier student edition"):

@@ -8,16 +8,27 @@ Two sources, both read from gensim's bundled test data (no download):
 A document is a list of sentences. Documents (not sentences) are split into train/valid/test,
 so that no held-out sentence has a neighbour in the training split. The files are read in a
 short-lived child process (``bundled_text``), so that gensim is never loaded into the caller.
+
+Cleaning the Wikipedia markup takes about five seconds, so the documents are also kept in a JSON
+file under ``$XDG_CACHE_HOME/lessons_lib`` (``~/.cache/lessons_lib`` by default): the first notebook
+of a session reads gensim's files, the next ones read that file. Its name holds a digest of what the
+documents depend on (the bundled files, gensim's version, the cleaning code, Python's version), so a
+change to any of them reads the bundled files again. ``LESSONS_LIB_CACHE=off`` turns it off.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
+import importlib.metadata
 import json
+import os
 import random
 import re
 import subprocess
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -113,14 +124,67 @@ def _load_corpus(sources: tuple[str, ...], seed: int) -> Corpus:
 
 
 def _read_bundled(sources: tuple[str, ...]) -> list[list]:
-    """[source, title, sentences] of every document, read by ``bundled_text`` in a child process."""
+    """[source, title, sentences] of every document: from the cache file, else read by ``bundled_text``."""
     for name in sources:
         data_path(name)  # a missing or changed file: the clear error, raised here rather than in the child
+    cache = _cache_file(sources)
+    documents = _read_cache(cache) if cache is not None else None
+    if documents is None:
+        documents = _read_in_child(sources)
+        if cache is not None:
+            _write_cache(cache, documents)
+    return documents
+
+
+def _read_in_child(sources: tuple[str, ...]) -> list[list]:
     done = subprocess.run([sys.executable, bundled_text.__file__, *sources], capture_output=True,
                           text=True, encoding="utf-8", check=False)
     if done.returncode != 0:
         raise RuntimeError(f"reading gensim's bundled text failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout)
+
+
+def _cache_file(sources: tuple[str, ...]) -> Path | None:
+    """Where the documents of ``sources`` are kept between processes; None when caching is off."""
+    if os.environ.get("LESSONS_LIB_CACHE", "").lower() in ("off", "0", "no"):
+        return None
+    try:
+        gensim_version = importlib.metadata.version("gensim")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    digest = hashlib.sha256(json.dumps([
+        list(sources), [_FILES[name][1] for name in sources], gensim_version,
+        hashlib.sha256(Path(bundled_text.__file__).read_bytes()).hexdigest(), list(sys.version_info[:2]),
+    ]).encode()).hexdigest()[:16]
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return root / "lessons_lib" / f"corpus-{'-'.join(sources)}-{digest}.json"
+
+
+def _read_cache(path: Path) -> list[list] | None:
+    """The documents kept in ``path``, or None where it is missing, unreadable or not documents."""
+    try:
+        documents = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    valid = isinstance(documents, list) and bool(documents) and all(
+        isinstance(doc, list) and len(doc) == 3 and isinstance(doc[0], str) and isinstance(doc[1], str)
+        and isinstance(doc[2], list) and all(isinstance(s, str) for s in doc[2]) for doc in documents)
+    return documents if valid else None
+
+
+def _write_cache(path: Path, documents: list[list]) -> None:
+    """Keep ``documents`` in ``path``, written whole or not at all; a folder that cannot be written is skipped."""
+    temporary = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".corpus-", suffix=".tmp")
+        with open(handle, "w", encoding="utf-8") as file:
+            json.dump(documents, file, ensure_ascii=True)
+        os.replace(temporary, path)  # atomic: two kernels writing at once leave one whole file
+    except OSError:
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
 
 
 MIN_DOCUMENTS = 10  # fewer, and the 10 % validation and test splits would be empty
