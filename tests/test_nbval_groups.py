@@ -43,12 +43,5 @@ def test_each_notebook_runs_in_order_on_one_worker_and_the_tests_fill_in(session
         workers.setdefault(where.rsplit("/", 1)[-1], []).append((worker, test))
     for name in ("first", "second"):
         assert [test for _, test in workers[name]] == [f"Cell {i}" for i in range(4)], workers[name]
-        assert len({worker for worker, _ in workers[name]}) == 1, workers[name]
+        assert len({worker for worker, _ in workers[name]}) == 1, workers[name]  # xdist's default splits them
     assert len(workers["test_quick.py"]) == 12
-
-
-def test_without_it_the_cells_of_a_notebook_are_split_between_workers(session_files):
-    # The control: xdist's default hands out cells one by one, and a cell runs in a kernel without its
-    # predecessors. (nbval alone needs --dist loadfile, which keeps files whole but cannot fill in.)
-    done = _run(session_files, "--dist", "load")
-    assert done.returncode != 0 and "NameError" in done.stdout

@@ -34,7 +34,7 @@ CHROMIUM_ARGS = [
 # `make lab` and Binder install them: the test's server reads them too.
 SHIPPED_OVERRIDES = Path(__file__).resolve().parents[2] / "etc" / "jupyterlab" / "overrides.d"
 SERVER_START_TIMEOUT_S = 90  # on the reference machine; multiplied by the machine's time scale
-STOP_TIMEOUT_S = 15
+STOP_TIMEOUT_S = 5  # then SIGKILL: the server (and the kernels it leaves) hold nothing the test still needs
 
 # JupyterLab settings for a quiet, reproducible session (overrides.json in the app settings dir).
 LAB_OVERRIDES = {

@@ -353,9 +353,11 @@ def _signature(page: Page, view: str) -> dict:
 def _wait_signature(page: Page, view: str, key: str, same: bool, timeout_s: float) -> bool:
     """Wait until the view's output is (``same``) or is not (not ``same``) the one with ``key``."""
     op = "===" if same else "!=="
+    # Every 100 ms, not every animation frame: a signature clones and hashes the output's HTML, figures
+    # included, and 60 of them a second would take CPU from the kernel whose callback it waits for.
     try:
         _wait(page, f"([tag, key]) => window.__notebookCheck.signature(tag).key {op} key",
-              timeout_s, arg=[view, key], polling="raf")
+              timeout_s, arg=[view, key], polling=100)
         return True
     except PlaywrightTimeout:
         return False
@@ -375,7 +377,7 @@ def _press_and_wait(handle: Locator, key: str, timeout_s: float) -> bool:
         handle.page.wait_for_function(
             "([h, before]) => [h.getAttribute('aria-valuenow'), h.getAttribute('aria-valuetext'), "
             "h.parentElement.style.transform].join('|') !== before",
-            arg=[handle.element_handle(), before], timeout=timeout_s * 1000, polling="raf")
+            arg=[handle.element_handle(), before], timeout=timeout_s * 1000, polling=100)
         return True
     except PlaywrightTimeout:
         return False  # at the end of its range

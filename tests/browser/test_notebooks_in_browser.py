@@ -113,7 +113,7 @@ def test_check_catches_a_cell_that_raises(lab_server, page, sample_paths):
 
 def test_check_catches_broken_widgets(lab_server, page, sample_paths):
     # The samples' callbacks are instant: a short wait is enough to call an output unchanged.
-    report = _check(page, lab_server, sample_paths["broken_widgets"], ARTIFACTS / "samples", change_timeout_s=10)
+    report = _check(page, lab_server, sample_paths["broken_widgets"], ARTIFACTS / "samples", change_timeout_s=5)
     problems = "\n".join(report.problems)
     assert "widget in cell #2, dropdown 'unwired': picked option 'two', but its output did not change" in problems
     assert "widget in cell #3, slider 'k'" in problems and "KeyError: 'fails when moved'" in problems
@@ -123,9 +123,9 @@ def test_check_catches_broken_widgets(lab_server, page, sample_paths):
 
 
 def test_check_says_how_far_a_notebook_got_when_run_all_runs_out_of_time(lab_server, page, sample_paths):
-    report = _check(page, lab_server, sample_paths["slow"], ARTIFACTS / "samples", run_all_budget_s=20)
+    report = _check(page, lab_server, sample_paths["slow"], ARTIFACTS / "samples", run_all_budget_s=10)
     assert len(report.problems) == 1, report.problems
-    assert report.problems[0].startswith("Run All did not finish within 20 s"), report.problems
+    assert report.problems[0].startswith("Run All did not finish within 10 s"), report.problems
     assert "1 of 3 code cells had run, cell #2 still running, kernel busy" in report.problems[0]
     assert (report.cells_run, report.code_cells) == (1, 3)
 
