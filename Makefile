@@ -127,13 +127,18 @@ student: $(STAMP)
 test-student: student
 	OMP_NUM_THREADS=1 MPLBACKEND=Agg $(BIN)/python -m pytest -p no:cacheprovider -o addopts="" -n 2 --dist loadfile -q --nbval-lax build/student
 
+# One pytest session of the unit tests and of nbval over the notebooks named after it: each notebook's
+# cells stay together, in order, on one worker (tests/nbval_groups.py), and the unit tests fill in
+# around them, so neither worker waits for the other at the end of either part.
+UNIT_AND_NBVAL = OMP_NUM_THREADS=1 MPLBACKEND=Agg $(BIN)/python -m pytest -p no:cacheprovider -p tests.nbval_groups -n 2 -q \
+  tests --nbval-lax
+
 # The unit tests and the student edition with its stored outputs kept (scripts/student_edition.py
 # --with-outputs) in one session, as test-pythons runs them on every other Python: nbval checks both
 # that the notebooks run without their written-out answers and that their stored outputs come out again.
 test-unit-student-checked: $(STAMP)
 	$(BIN)/python scripts/student_edition.py --with-outputs --out build/student-checked
-	OMP_NUM_THREADS=1 MPLBACKEND=Agg $(BIN)/python -m pytest -p no:cacheprovider -p tests.nbval_groups -n 2 -q \
-	  tests --nbval-lax build/student-checked
+	$(UNIT_AND_NBVAL) build/student-checked
 
 # Finds (or fetches) a Chromium for the browser test, and a font that draws Chinese in it; run first by `make test`, so a missing
 # browser stops the run within seconds of the installation, not after the other tests.
@@ -146,12 +151,9 @@ ensure-browser: $(STAMP)
 test-browser: ensure-browser
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -o addopts="" -m browser -q -n 2 --dist load tests/browser
 
-# The unit tests and nbval over the notebooks in one session, as `make test` runs them: each notebook's
-# cells stay together, in order, on one worker (tests/nbval_groups.py), and the unit tests fill in
-# around them, so neither worker waits for the other at the end of either part.
+# The unit tests and nbval over the instructor's notebooks, in one session, as `make test` runs them.
 test-unit-notebooks: $(STAMP)
-	OMP_NUM_THREADS=1 MPLBACKEND=Agg $(BIN)/python -m pytest -p no:cacheprovider -p tests.nbval_groups -n 2 -q \
-	  tests --nbval-lax notebooks --ignore=notebooks/zh
+	$(UNIT_AND_NBVAL) notebooks --ignore=notebooks/zh
 
 test: ensure-browser lint test-unit-notebooks test-browser
 

@@ -1,4 +1,4 @@
-"""A pytest plugin for one xdist session of unit tests and notebooks (`make test-pythons`).
+"""A pytest plugin for one xdist session of unit tests and notebooks (`make test`, `make test-pythons`).
 
 With ``-p tests.nbval_groups -n 2``, each notebook's cells are one unit of work: they run in order, in
 one kernel, on one worker, while every unit test is a unit of its own. The notebooks, the largest
