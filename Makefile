@@ -16,7 +16,7 @@ export PYTHONHASHSEED := 0
 # commands started from make inherit it; libgomp reads it only when torch loads.
 export OMP_WAIT_POLICY := PASSIVE
 
-.PHONY: lab test test-unit test-notebooks test-unit-notebooks test-browser test-pythons test-slow test-student test-unit-student-checked student ensure-browser notebooks bench lint lock clean FORCE
+.PHONY: lab test test-unit test-notebooks test-unit-notebooks test-browser install-pythons test-pythons test-slow test-student test-unit-student-checked student ensure-browser notebooks bench lint lock clean FORCE
 
 # The interpreter .venv was made from (venv writes it to pyvenv.cfg) and its version; empty if none.
 VENV_EXECUTABLE := $(shell sed -n 's/^executable *= *//p' $(VENV)/pyvenv.cfg 2>/dev/null)
@@ -157,19 +157,31 @@ test-unit-notebooks: $(STAMP)
 
 test: ensure-browser lint test-unit-notebooks test-browser
 
-# On every other supported Python found here (on the PATH, or installed by pyenv), newest first: its
-# own environment under $(PYTHONS_VENVS)/X.Y, installed as .venv is, then test-unit-student-checked
-# (the unit tests, and nbval over the notebooks without their answers, comparing the stored outputs).
-# Every version is tried; a failure fails the target, naming the versions that failed.
+# Every other supported Python found here (on the PATH, or installed by pyenv), newest first: "PATH VERSION" a line.
+OTHER_PYTHONS = default=$(word 2,$(PYTHON_ID)); sh scripts/find_pythons.sh --all | while read -r python version; do \
+  [ "$${version%.*}" = "$${default%.*}" ] || echo "$$python $$version"; done
 PYTHONS_VENVS ?= .venvs
+# `$(MAKE) $(INSTALL_OTHER)`, for $$python of version X.Y ($$minor): its environment under
+# $(PYTHONS_VENVS)/X.Y, installed as .venv is. ($(MAKE) itself stays in the recipe: `make -n` runs only such lines.)
+INSTALL_OTHER = --no-print-directory VENV=$(PYTHONS_VENVS)/$$minor PYTHON=$$python $(PYTHONS_VENVS)/$$minor/.installed
+
+# Each other Python's own environment, installed as .venv is, and nothing run: `.ci/run` installs
+# them while `make test` runs. Every version is tried; a failure fails the target, naming them.
+install-pythons:
+	@mapfile -t others < <($(OTHER_PYTHONS)); failed=; for entry in "$${others[@]}"; do \
+	  python=$${entry% *}; version=$${entry##* }; minor=$${version%.*}; \
+	  echo "== Python $$version ($$python): install"; SECONDS=0; \
+	  $(MAKE) $(INSTALL_OTHER) && echo "== Python $$version: installed in $$SECONDS s" || failed="$$failed $$version"; done; \
+	  [ -z "$$failed" ] || { echo "== installation failed on Python$$failed" >&2; exit 1; }
+
+# On every other supported Python: its own environment (installed if it is not), then
+# test-unit-student-checked (the unit tests, and nbval over the notebooks without their answers,
+# comparing the stored outputs). Every version is tried; a failure fails the target, naming them.
 test-pythons:
-	@default=$(word 2,$(PYTHON_ID)); others=(); while read -r python version; do \
-	  [ "$${version%.*}" = "$${default%.*}" ] || others+=("$$python $$version"); \
-	  done < <(sh scripts/find_pythons.sh --all); \
-	  failed=; for entry in "$${others[@]}"; do python=$${entry% *}; version=$${entry##* }; minor=$${version%.*}; \
+	@mapfile -t others < <($(OTHER_PYTHONS)); failed=; for entry in "$${others[@]}"; do \
+	  python=$${entry% *}; version=$${entry##* }; minor=$${version%.*}; \
 	  echo "== Python $$version ($$python): install, then the unit tests and the student edition with its stored outputs"; SECONDS=0; \
-	  $(MAKE) --no-print-directory VENV=$(PYTHONS_VENVS)/$$minor PYTHON=$$python $(PYTHONS_VENVS)/$$minor/.installed && \
-	  echo "== Python $$version: installed in $$SECONDS s" && SECONDS=0 && \
+	  $(MAKE) $(INSTALL_OTHER) && echo "== Python $$version: installed in $$SECONDS s" && SECONDS=0 && \
 	  $(MAKE) --no-print-directory VENV=$(PYTHONS_VENVS)/$$minor PYTHON=$$python test-unit-student-checked && \
 	  echo "== Python $$version: passed in $$SECONDS s" || failed="$$failed $$version"; done; \
 	  [ -z "$$failed" ] || { echo "== failed on Python$$failed" >&2; exit 1; }

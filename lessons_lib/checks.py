@@ -101,6 +101,8 @@ def check_strings(name: str, value: Any, *, non_empty: bool = True) -> list[str]
 
 def _as_int(value: Any) -> int | None:
     """``value`` as an int if it is one (Python, NumPy, 0-d integer tensor), else None; bools are not ints."""
+    if type(value) is int:  # the common case first: token ids are checked by the million
+        return value
     if isinstance(value, bool) or type(value).__name__ == "bool_" or getattr(value, "dtype", None) == torch.bool:
         return None
     try:
@@ -109,10 +111,17 @@ def _as_int(value: Any) -> int | None:
         return None
 
 
+def _plain_ints(values: list | tuple) -> bool:
+    """Whether every item is a Python int (not a bool): the usual case, checked without a Python loop."""
+    return set(map(type, values)) <= {int}
+
+
 def check_token_ids(name: str, value: Any) -> list[int]:
     """A list (or tuple) of token ids: ints >= 0 (NumPy ints too), returned as a list of Python ints."""
     if not isinstance(value, list | tuple):
         raise TypeError(f"{name} must be a list of token ids (ints >= 0), got {type(value).__name__}")
+    if _plain_ints(value) and (not value or min(value) >= 0):
+        return list(value)
     ids = []
     for i, item in enumerate(value):
         number = _as_int(item)
@@ -131,6 +140,8 @@ def check_id_sequence(name: str, value: Any, size: int, size_name: str = "vocab_
     if getattr(value, "ndim", 1) != 1:
         raise ValueError(f"{name} must be one sequence of ids (1-D), got shape {tuple(value.shape)}: "
                          "decode one row at a time")
+    if isinstance(value, list | tuple) and _plain_ints(value) and (not value or (min(value) >= 0 and max(value) < size)):
+        return list(value)
     ids = []
     for i, item in enumerate(value):
         number = _as_int(item)

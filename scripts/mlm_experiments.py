@@ -63,11 +63,12 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--heldout-docs", type=int, default=None, help="use only the first N held-out documents")
     parser.add_argument("--eval-windows", type=int, default=256, help="held-out windows scored")
     parser.add_argument("--no-lm", action="store_true", help="skip the left-to-right LM runs")
+    parser.add_argument("--probe-steps", type=int, default=300, help="steps of each frozen task probe")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads per run")
     parser.add_argument("--jobs", type=int, default=2, help="runs trained at the same time, one process each")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write the JSON")
     args = parser.parse_args(argv)
-    for name in ("steps", "seeds", "eval_every", "threads", "jobs"):
+    for name in ("steps", "seeds", "eval_every", "probe_steps", "threads", "jobs"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be positive")
     return args
@@ -107,19 +108,21 @@ def run(args: argparse.Namespace, argv: list[str]) -> dict:
         torch.manual_seed(seed)
         untrained.append({"experiment": "untrained", "seed": seed,
                           "capital_accuracy": feature_probe_accuracy(
-                              make_model(tokenizer.vocab_size, settings, causal=False), *task, seed=seed)})
+                              make_model(tokenizer.vocab_size, settings, causal=False), *task, steps=args.probe_steps,
+                              seed=seed)})
     jobs = [(experiment, rule, seed) for experiment, rule in
             [("mix", rule) for rule in MIXES] + ([] if args.no_lm else [("lm", None)])
             for seed in range(args.seeds)]
     runs = []
     if args.jobs == 1:
         for job in jobs:
-            runs.append(record_run(train, heldout, tokenizer, settings, *job, threads=args.threads, task=task))
+            runs.append(record_run(train, heldout, tokenizer, settings, *job, threads=args.threads, task=task,
+                                   probe_steps=args.probe_steps))
             _report(runs[-1], started)
     else:  # one process per run at a time; each run is seeded, so where it runs does not matter
         with ProcessPoolExecutor(max_workers=args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
             futures = [pool.submit(record_run, train, heldout, tokenizer, settings, *job, threads=args.threads,
-                                   task=task) for job in jobs]
+                                   task=task, probe_steps=args.probe_steps) for job in jobs]
             for future in futures:
                 runs.append(future.result())
                 _report(runs[-1], started)
@@ -127,7 +130,7 @@ def run(args: argparse.Namespace, argv: list[str]) -> dict:
         "command": "python scripts/mlm_experiments.py " + shlex.join(argv),
         "settings": {**settings_dict(settings), "vocab_size": tokenizer.vocab_size, "seeds": args.seeds,
                      "train_windows": len(train), "heldout_windows_scored": min(len(heldout), settings.eval_windows),
-                     "mixes": [rule_name(r) for r in MIXES], "mask_prob": 0.15,
+                     "mixes": [rule_name(r) for r in MIXES], "mask_prob": 0.15, "probe_steps": args.probe_steps,
                      "task_tokens": {"train": sum(len(ids) for ids, _ in task[0]),
                                      "test": sum(len(ids) for ids, _ in task[1])},
                      "task_positive_share_test": sum(sum(labels) for _, labels in task[1])

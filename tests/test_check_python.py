@@ -321,3 +321,18 @@ def test_test_pythons_runs_every_other_version_in_its_own_environment(machine, t
     done = _make(project, "test-pythons", path=machine["path"])
     assert done.returncode != 0
     assert "== failed on Python 3.12.1 3.11.7" in done.stderr, done.stdout + done.stderr
+
+
+@needs_make
+def test_install_pythons_installs_every_other_version_and_runs_nothing(machine, tmp_path):
+    project = _project(tmp_path / "project", python=str(machine["py313"]), version="3.13.0")
+    done = _make(project, "-n", "install-pythons", path=machine["path"])
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert out.index(f"== Python 3.12.1 ({machine['py312']}): install") < out.index(f"== Python 3.11.7 ({machine['py3']}): install")
+    assert "== Python 3.13.0 (" not in out and " -m pytest" not in out and "student_edition" not in out
+    for minor, python in (("3.12", machine["py312"]), ("3.11", machine["py3"])):
+        assert f"{python} -m venv .venvs/{minor}" in out
+    done = _make(project, "install-pythons", path=machine["path"])
+    assert done.returncode != 0
+    assert "== installation failed on Python 3.12.1 3.11.7" in done.stderr, done.stdout + done.stderr

@@ -22,7 +22,7 @@ def _script():
 
 def test_script_runs_with_tiny_settings_alike_in_one_or_two_processes(tmp_path):
     tiny = ["--steps", "4", "--seeds", "1", "--train-docs", "3", "--heldout-docs", "2", "--eval-windows", "4",
-            "--eval-every", "2", "--threads", "1"]
+            "--eval-every", "2", "--probe-steps", "20", "--threads", "1"]
     results = {}
     for jobs in ("1", "2"):
         out = tmp_path / f"r{jobs}.json"
@@ -32,9 +32,12 @@ def test_script_runs_with_tiny_settings_alike_in_one_or_two_processes(tmp_path):
                          for run in json.loads(out.read_text())["runs"]]
     assert [r["mix"] for r in results["1"]] == ["100/0/0", "80/10/10", "80/0/20", "left-to-right"]
     assert all(0.0 <= r["capital_accuracy"] <= 1.0 for r in results["1"])
+    assert json.loads(out.read_text())["settings"]["probe_steps"] == 20
     assert results["1"] == results["2"]  # every run is seeded: the process it ran in does not matter
     with pytest.raises(SystemExit):
         _script().main([*tiny, "--jobs", "0"])
+    with pytest.raises(SystemExit):
+        _script().main([*tiny, "--probe-steps", "0"])
 
 
 # post-LN, 16,000 steps (about 50 minutes on 2 cores); pre-LN, 3,500 steps, with the frozen task probe (22 minutes)

@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from lessons_lib.checks import check_int
 from lessons_lib.models.tiny_lm import TinyLM, TinyLMConfig
 from lessons_lib.objectives.masking import IGNORE_INDEX, MaskingRule, mask_with_rule
 from lessons_lib.objectives.next_token import lm_batch
@@ -184,11 +185,13 @@ def feature_probe_accuracy(model: TinyLM, train: Sequence[TaggedSentence], test:
 
 def train_run(train: Tensor, heldout: Tensor, tokenizer: WordPieceTokenizer, settings: RunSettings, *,
               rule: MaskingRule | None, seed: int, probes: bool = True,
-              task: tuple[Sequence[TaggedSentence], Sequence[TaggedSentence]] | None = None) -> RunResult:
+              task: tuple[Sequence[TaggedSentence], Sequence[TaggedSentence]] | None = None,
+              probe_steps: int = 300) -> RunResult:
     """Train one TinyLM: a masked LM under ``rule``, or a left-to-right LM when ``rule`` is None.
 
     ``task``: (train, test) sentences of ``capital_word_task``; the frozen model's
-    ``feature_probe_accuracy`` on it is recorded as ``capital_accuracy``."""
+    ``feature_probe_accuracy`` on it (its probe trained for ``probe_steps`` steps) is recorded as
+    ``capital_accuracy``."""
     if train.dim() != 2 or train.shape[1] != settings.window:
         raise ValueError(f"train must be (N, window={settings.window}) ids, got shape {tuple(train.shape)}")
     torch.manual_seed(seed)
@@ -227,13 +230,14 @@ def train_run(train: Tensor, heldout: Tensor, tokenizer: WordPieceTokenizer, set
     if probes:
         result.final.update(probe_scores(model, heldout, tokenizer))
     if task is not None:
-        result.final["capital_accuracy"] = feature_probe_accuracy(model, *task, seed=seed)
+        result.final["capital_accuracy"] = feature_probe_accuracy(model, *task, steps=probe_steps, seed=seed)
     return result
 
 
 def record_run(train: Tensor, heldout: Tensor, tokenizer: WordPieceTokenizer, settings: RunSettings,
                experiment: str, rule: MaskingRule | None, seed: int, threads: int = 1,
-               task: tuple[Sequence[TaggedSentence], Sequence[TaggedSentence]] | None = None) -> dict:
+               task: tuple[Sequence[TaggedSentence], Sequence[TaggedSentence]] | None = None,
+               probe_steps: int = 300) -> dict:
     """One run of ``train_run`` (``rule=None``: the left-to-right LM) as a JSON-ready dict, on ``threads`` threads.
 
     A plain function of its arguments, so that runs can be spread over processes.
@@ -244,7 +248,9 @@ def record_run(train: Tensor, heldout: Tensor, tokenizer: WordPieceTokenizer, se
         raise ValueError(f"threads must be a positive int, got {threads!r}")
     torch.set_num_threads(threads)
     wall, cpu = time.perf_counter(), time.process_time()  # CPU time: what the run costs, however busy the machine
-    result = train_run(train, heldout, tokenizer, settings, rule=rule, seed=seed, probes=rule is not None, task=task)
+    probe_steps = check_int("probe_steps", probe_steps, low=1)
+    result = train_run(train, heldout, tokenizer, settings, rule=rule, seed=seed, probes=rule is not None, task=task,
+                       probe_steps=probe_steps)
     return {"experiment": experiment, "mix": rule_name(rule) if rule else "left-to-right", "seed": seed,
             **result.final, "seconds": round(time.perf_counter() - wall, 1),
             "cpu_seconds": round(time.process_time() - cpu, 1), "loss_tokens_per_step": result.loss_tokens_per_step,

@@ -11,6 +11,7 @@ ids of ELMo's training windows into its input.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import torch
@@ -26,14 +27,15 @@ CHAR_VOCAB_SIZE = 262  # 261 characters after the +1 shift, plus 0 for "no word"
 BOS_TOKEN, EOS_TOKEN = "<S>", "</S>"
 
 
-def _word_slots(word: str) -> list[int]:
+@functools.lru_cache(maxsize=1 << 16)  # text repeats its words: each is spelled once
+def _word_slots(word: str) -> tuple[int, ...]:
     if word in (BOS_TOKEN, EOS_TOKEN):
         body = [BOS_CHAR if word == BOS_TOKEN else EOS_CHAR]
     else:
         body = list(word.encode("utf-8", "ignore")[: MAX_WORD_CHARS - 2])
     slots = [BOW_CHAR, *body, EOW_CHAR]
     slots += [PAD_CHAR] * (MAX_WORD_CHARS - len(slots))
-    return [c + 1 for c in slots]  # +1: id 0 is kept for "no word"
+    return tuple(c + 1 for c in slots)  # +1: id 0 is kept for "no word"
 
 
 def elmo_char_ids(words: list[str]) -> Tensor:

@@ -15,6 +15,9 @@ from lessons_lib.files import write_text_atomic
 from lessons_lib.tokenizers.basic import SPECIAL_TOKENS, basic_tokenize
 from lessons_lib.tokenizers.wordpiece_training import MAX_CHARS_PER_WORD, learn_vocabulary
 
+# How many words' pieces a tokenizer remembers (the default corpus has about 32,000 different words).
+_REMEMBERED_WORDS = 1 << 17
+
 
 def wordpiece(word: str, vocab: Mapping[str, int], unk_token: str = "[UNK]") -> list[str]:
     """Greedy longest-match-first: the longest known prefix, then the longest known ``##`` piece, ..."""
@@ -65,6 +68,12 @@ class WordPieceTokenizer:
         self.unk_token = unk_token
         # Special tokens of this vocabulary: never cut by the basic tokenizer.
         self._specials = [t for t in dict.fromkeys((*SPECIAL_TOKENS, unk_token)) if t in self._ids]
+        # Each word's pieces, once worked out: running text repeats the same words again and again.
+        self._pieces: dict[str, tuple[str, ...]] = {}
+
+    # The remembered pieces are not part of the tokenizer: a copy sent to another process starts without them.
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_pieces": {}}
 
     # -- loading and saving -------------------------------------------------------------------
     @classmethod
@@ -112,13 +121,22 @@ class WordPieceTokenizer:
         """Step 1 alone: the words WordPiece will cut (special tokens kept whole)."""
         return basic_tokenize(text, lowercase=self.lowercase, never_split=self._specials)
 
+    def _word_pieces(self, word: str) -> tuple[str, ...]:
+        pieces = self._pieces.get(word)
+        if pieces is None:
+            if len(self._pieces) >= _REMEMBERED_WORDS:  # a bound on the memory it takes
+                self._pieces.clear()
+            pieces = self._pieces[word] = tuple(wordpiece(word, self._ids, self.unk_token))
+        return pieces
+
     def tokenize(self, text: str) -> list[str]:
         """Text -> WordPiece tokens (no [CLS]/[SEP] added); an empty text gives []."""
-        return [p for word in self.basic_tokenize(text) for p in wordpiece(word, self._ids, self.unk_token)]
+        return [p for word in self.basic_tokenize(text) for p in self._word_pieces(word)]
 
     def encode(self, text: str) -> list[int]:
         """Text -> token ids (no special tokens added)."""
-        return self.convert_tokens_to_ids(self.tokenize(text))
+        ids = self._ids  # every piece is in the vocabulary: a word with none becomes [UNK], which is too
+        return [ids[p] for word in self.basic_tokenize(text) for p in self._word_pieces(word)]
 
     def decode(self, ids: Iterable[int], *, skip_special_tokens: bool = False) -> str:
         """Token ids -> text: ``##`` pieces joined to the piece before them, words separated by spaces."""

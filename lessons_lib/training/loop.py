@@ -104,7 +104,10 @@ def train_loop(
         history.losses.append(loss.item())
         for name, value in metrics.items():
             history.metrics.setdefault(name, []).append(float(value))
-        bar.set_postfix(loss=f"{history.smoothed()[-1]:.3f}")
+        # The mean of the last 20 losses, as smoothed() ends; refresh=False: the bar redraws at its own
+        # pace (tqdm's mininterval), not at every step, which in JupyterLab is a widget update each.
+        recent = history.losses[-20:]
+        bar.set_postfix(loss=f"{sum(recent) / len(recent):.3f}", refresh=False)
     model.eval()
     return history
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from .budgets import time_scale
+from .budgets import RUN_ALL_UNKNOWN_S, stored_run_seconds, time_scale
 from .lab import chromium, jupyter_lab
 from .samples import write_samples
 
@@ -16,6 +16,32 @@ REPO = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = REPO / "notebooks"
 SAMPLE_DIR = "_samples"  # inside the server's root, next to the copied notebooks
 VIEWPORT = {"width": 1400, "height": 1000}
+
+
+def _expected_seconds(item: pytest.Item) -> float:
+    """How long a test runs a notebook for (its stored run time); 0 for a test that runs none of them."""
+    params = getattr(item, "callspec", None) and item.callspec.params
+    notebook = (params or {}).get("notebook") or getattr(item.module, "NOTEBOOK_OF", {}).get(item.originalname)
+    if not notebook:
+        return 0.0
+    stored = stored_run_seconds(NOTEBOOK_DIR / notebook)
+    return RUN_ALL_UNKNOWN_S if stored is None else stored
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The browser tests in an order that keeps two workers busy. xdist hands out the first four,
+    two to each worker, then one at a time as they finish. The two longest notebooks go first, to
+    the first worker; the tests that run no notebook of the collection (the samples mostly wait,
+    on purpose, for what must not happen) next, to the other, beside them; then the rest of the
+    notebooks, longest first, so that the last ones to finish are short."""
+    here = Path(__file__).parent
+    browser = [item for item in items if here in item.path.parents]
+    if browser:
+        notebooks = sorted((item for item in browser if _expected_seconds(item) > 0), key=_expected_seconds,
+                           reverse=True)
+        others = [item for item in browser if _expected_seconds(item) == 0]
+        rest = iter(notebooks[:2] + others + notebooks[2:])
+        items[:] = [next(rest) if here in item.path.parents else item for item in items]
 
 
 @pytest.fixture(scope="session")

@@ -36,6 +36,8 @@ INTERACTIVE_WIDGETS = {
 
 # The Chinese edition's first notebook: its code is the English one's, its text Chinese.
 CHINESE_NOTEBOOK = "zh/00_start_here.ipynb"
+# The notebook a test without a `notebook` parameter runs (conftest orders the tests by its run time).
+NOTEBOOK_OF = {"test_a_chinese_notebook_runs_its_checker_speaks_chinese_and_its_text_is_drawn": CHINESE_NOTEBOOK}
 # Draws characters on a canvas with the page's sans-serif font: with no font that has Chinese glyphs,
 # every character becomes the same empty box, the same as an unassigned code point's.
 DRAWN_AS_GLYPHS = """() => {

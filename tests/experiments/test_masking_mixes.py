@@ -133,6 +133,8 @@ def test_record_run_is_a_json_ready_run_and_refuses_a_mismatched_experiment(toke
         record_run(windows, windows, tokenizer, TINY, "mix", None, 0)
     with pytest.raises(ValueError, match="threads"):
         record_run(windows, windows, tokenizer, TINY, "lm", None, 0, threads=0)
+    with pytest.raises(ValueError, match="probe_steps"):
+        record_run(windows, windows, tokenizer, TINY, "lm", None, 0, probe_steps=0)
 
 
 def test_capital_word_task_labels_capitalised_words_inside_a_sentence(tokenizer):

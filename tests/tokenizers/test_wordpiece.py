@@ -52,7 +52,7 @@ EDGE_CASES = [
     "tab\tnew\nline\u2028sep\u00a0nbsp", "ＡＢＣ全角１２３", "Ǆ ß İ ﬁ Ω Å K", "日本語のテキスト", "한국어 텍스트",
     "Привет, мир! Γειά σου. مرحبا بالعالم. שלום", "BERT模型 works 很好 in 2019年!", "x" * 150, "x" * 100,
     "[CLS] hello [SEP] [MASK]", "a[MASK]b", "[CLS][SEP]", "x [CLS]y.", "[MA\u0000SK]", "[MASK]\u0301", "[mask] [Pad]",
-    "$100 ^caret^ `tick` ~tilde~", "¿Qué? ¡Sí! «quote» — dash… 1,000.5%", "don't \"quote\" (paren) [bracket]", "",
+    "$100 ^caret^ `tick` ~tilde~", "ascii\x01only\x0bcontrol\x0cand\x7fdel\ttab\r\nend\x00", "¿Qué? ¡Sí! «quote» — dash… 1,000.5%", "don't \"quote\" (paren) [bracket]", "",
 ]
 
 
@@ -172,3 +172,20 @@ def test_equal_to_transformers_bert_tokenizer_loaded_from_the_model_folder(ours,
     assert reference.vocab_size == 30522
     for text in load_corpus().sentences("valid") + CHINESE:
         assert ours.tokenize(text) == reference.tokenize(text), text
+
+
+def test_remembered_pieces_change_nothing_and_stay_behind_in_a_copy(ours, reference, monkeypatch):
+    import importlib
+    import pickle
+
+    module = importlib.import_module("lessons_lib.tokenizers.wordpiece")  # the package names the function so
+
+    sentences = load_corpus().sentences("valid")[:200]
+    fresh = WordPieceTokenizer(ours.vocab)
+    monkeypatch.setattr(module, "_REMEMBERED_WORDS", 5)  # forgets everything every five new words
+    for sentence in sentences + sentences:  # the second time round, from what it remembers
+        assert fresh.tokenize(sentence) == reference.tokenize(sentence)
+        assert fresh.encode(sentence) == reference.convert_tokens_to_ids(reference.tokenize(sentence))
+    assert 0 < len(fresh._pieces) <= 5
+    copy = pickle.loads(pickle.dumps(fresh))
+    assert copy._pieces == {} and copy.encode(sentences[0]) == fresh.encode(sentences[0])
